@@ -1,0 +1,1 @@
+"""The command line: one module per verb, thin. Nothing imports this package."""
