@@ -12,6 +12,7 @@ thousands of candidates in the resolver costs one key per version, not one parse
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import total_ordering
 
@@ -131,7 +132,7 @@ def compare(a: str, b: str) -> int:
     return (ka > kb) - (ka < kb)
 
 
-_OPS = {
+_OPS: dict[str, Callable[[int], bool]] = {
     "<<": lambda c: c < 0,
     "<=": lambda c: c <= 0,
     "=": lambda c: c == 0,
@@ -150,4 +151,4 @@ def satisfies(version: DebVersion, op: str, bound: DebVersion) -> bool:
     except KeyError:
         raise InputError(f"unknown version relation {op!r}", hint="use <<, <=, =, >= or >>") from None
     c = (version.key > bound.key) - (version.key < bound.key)
-    return bool(test(c))
+    return test(c)
