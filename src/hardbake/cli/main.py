@@ -17,7 +17,10 @@ from hardbake.cli.output import err
 from hardbake.errors import Error
 
 #: Verb modules under hardbake.cli, in the order `--help` lists them.
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = (
+    "resolve",
+    "fetch",
+)
 
 app = typer.Typer(
     name="hardbake",

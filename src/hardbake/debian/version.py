@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import total_ordering
 
 from hardbake.errors import InputError
@@ -58,18 +57,17 @@ def _part_key(s: str) -> _PartKey:
 
 
 @total_ordering
-@dataclass(frozen=True, eq=False)
 class DebVersion:
-    """A parsed Debian version. Compare with <, ==, sorted(); `str()` gives it back unchanged."""
+    """A parsed Debian version. Compare with <, ==, sorted(); `str()` gives it back unchanged.
 
-    text: str
-    epoch: int = field(init=False)
-    upstream: str = field(init=False)
-    revision: str = field(init=False)
-    _key: tuple[int, _PartKey, _PartKey] = field(init=False, repr=False)
+    Parsing (and validation) happens in the constructor; the sort key is computed on the
+    first comparison, because an index holds tens of thousands of versions and the resolver
+    compares only a few hundred of them.
+    """
 
-    def __post_init__(self) -> None:
-        text = self.text
+    __slots__ = ("_key", "epoch", "revision", "text", "upstream")
+
+    def __init__(self, text: str) -> None:
         if not text or text != text.strip() or any(c.isspace() for c in text):
             raise InvalidVersion(text, "empty or contains whitespace")
         epoch_s, sep, rest = text.partition(":")
@@ -90,10 +88,11 @@ class DebVersion:
             raise InvalidVersion(text, f"upstream version {upstream!r} has invalid characters")
         if hy and (not revision or not _REVISION_RE.match(revision)):
             raise InvalidVersion(text, f"debian revision {revision!r} is empty or invalid")
-        object.__setattr__(self, "epoch", epoch)
-        object.__setattr__(self, "upstream", upstream)
-        object.__setattr__(self, "revision", revision)
-        object.__setattr__(self, "_key", (epoch, _part_key(upstream), _part_key(revision)))
+        self.text = text
+        self.epoch = epoch
+        self.upstream = upstream
+        self.revision = revision
+        self._key: tuple[int, _PartKey, _PartKey] | None = None
 
     @classmethod
     def parse(cls, text: str) -> DebVersion:
@@ -101,18 +100,30 @@ class DebVersion:
 
     @property
     def key(self) -> tuple[int, _PartKey, _PartKey]:
-        return self._key
+        k = self._key
+        if k is None:
+            k = self._key = (self.epoch, _part_key(self.upstream), _part_key(self.revision))
+        return k
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # immutable once built: only the constructor and the lazy key may assign
+        if name != "_key" and hasattr(self, "_key"):
+            raise AttributeError(f"DebVersion is immutable ({name})")
+        object.__setattr__(self, name, value)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DebVersion):
             return NotImplemented
-        return self._key == other._key
+        return self.text == other.text or self.key == other.key
 
     def __lt__(self, other: DebVersion) -> bool:
-        return self._key < other._key
+        return self.key < other.key
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"DebVersion({self.text!r})"
 
     def __str__(self) -> str:
         return self.text
