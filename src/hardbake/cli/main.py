@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 from rich.markup import escape
 
 from hardbake import __version__
@@ -22,7 +25,24 @@ VERB_MODULES: tuple[str, ...] = (
     "fetch",
 )
 
+
+class _Root(TyperGroup):
+    """The root command group: turns hardbake's errors into a message and an exit code.
+
+    Doing it here (not only in `main`) means every way of invoking the app - the console
+    script, `python -m`, typer's test runner - behaves the same.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Error as e:
+            err.print(f"[bold red]error:[/] {escape(e.diagnostics())}", highlight=False)
+            raise typer.Exit(e.exit_code) from e
+
+
 app = typer.Typer(
+    cls=_Root,
     name="hardbake",
     help=(
         "Hardened-image factory: builds minimal, non-root, shell-less OCI images from "
@@ -58,9 +78,6 @@ for _name in VERB_MODULES:
 def main() -> None:
     try:
         app()
-    except Error as e:
-        err.print(f"[bold red]error:[/] {escape(e.diagnostics())}", highlight=False)
-        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

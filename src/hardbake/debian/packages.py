@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hardbake import atomic
 from hardbake.debian.version import DebVersion
-from hardbake.errors import IntegrityError
+from hardbake.errors import InputError, IntegrityError
 
 _PROVIDES_NAME_RE = re.compile(rb"(?:^|,)\s*([a-z0-9][a-z0-9+.\-]*)")
 _CACHE_FORMAT = 2
@@ -186,7 +186,7 @@ class PackagesIndex:
         if rec is None:
             try:
                 rec = record_from_fields(_parse_stanza(self.raw(i)), self.suite, self.repo)
-            except (KeyError, ValueError) as e:
+            except (KeyError, ValueError, InputError) as e:
                 raise IntegrityError(
                     f"{self.origin}: stanza {i + 1} is malformed ({e})",
                     hint="refresh the index; if it persists the mirror serves a broken file",

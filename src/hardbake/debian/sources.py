@@ -142,25 +142,19 @@ def read_apt_sources(root: Path = APT_ROOT) -> list[AptSource]:
     return out
 
 
-_DEBIAN_CODENAMES = (
-    "buster",
-    "bullseye",
-    "bookworm",
-    "trixie",
-    "forky",
-    "sid",
-    "unstable",
-    "stable",
-    "testing",
-)
+_DEBIAN_CODENAMES = ("buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid")
+# third-party repositories also call their suite "stable": trust these only on a /debian path
+_DEBIAN_ALIASES = ("stable", "testing", "unstable", "oldstable")
 
 
 def _is_debian(src: AptSource, *, security: bool) -> bool:
+    debian_path = src.uri.rstrip("/").endswith(("/debian", "/debian-security"))
     for s in src.suites:
         base, _, pocket = s.partition("-")
-        if base in _DEBIAN_CODENAMES and (pocket == "security") == security:
+        known = base in _DEBIAN_CODENAMES or (base in _DEBIAN_ALIASES and debian_path)
+        if known and (pocket == "security") == security:
             return True
-        if security and s.endswith("/updates"):  # pre-bullseye security layout
+        if security and debian_path and s.endswith("/updates"):  # pre-bullseye security layout
             return True
     return False
 
