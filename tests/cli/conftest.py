@@ -5,4 +5,4 @@ from pathlib import Path
 
 # the debian tests' local apt repository fixtures, reused by the CLI tests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "debian"))
-from conftest import archive_key, other_key, site  # noqa: E402, F401
+from conftest import archive_key, other_key, site  # noqa: F401

@@ -10,10 +10,9 @@ import importlib
 import sys
 from typing import Any
 
-import click
 import typer
-from typer.core import TyperGroup
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from hardbake import __version__
 from hardbake.cli.output import err
@@ -33,7 +32,7 @@ class _Root(TyperGroup):
     script, `python -m`, typer's test runner - behaves the same.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except Error as e:
