@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from typer._click.core import Context as _ClickContext  # typer 0.29 vendors click
 from typer.core import TyperGroup
 
 from hardbake import __version__
@@ -32,7 +33,7 @@ class _Root(TyperGroup):
     script, `python -m`, typer's test runner - behaves the same.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: _ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except Error as e:
