@@ -12,7 +12,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from typer._click.core import Context as _ClickContext  # typer 0.29 vendors click
 from typer.core import TyperGroup
 
 from hardbake import __version__
@@ -33,7 +32,7 @@ class _Root(TyperGroup):
     script, `python -m`, typer's test runner - behaves the same.
     """
 
-    def invoke(self, ctx: _ClickContext) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors its own click)
         try:
             return super().invoke(ctx)
         except Error as e:
