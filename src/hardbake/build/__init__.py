@@ -1,0 +1,1 @@
+"""Building images: plan -> rootfs -> emulate -> harden -> image. No maintainer script runs."""
