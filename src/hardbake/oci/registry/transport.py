@@ -175,7 +175,7 @@ class Transport:
                     method,
                     url,
                     headers=headers,
-                    params=list(params or []),
+                    params=list(params) if params else None,
                     content=content,
                     follow_redirects=True,
                 )
