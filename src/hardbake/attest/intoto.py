@@ -62,6 +62,17 @@ class Statement(BaseModel):
             raise ValueError("a statement needs at least one subject")
         return v
 
+    @classmethod
+    def new(cls, subjects: tuple[Subject, ...], predicate_type: str, predicate: dict[str, Any]) -> Statement:
+        return cls.model_validate(
+            {
+                "_type": STATEMENT_TYPE,
+                "subject": subjects,
+                "predicateType": predicate_type,
+                "predicate": predicate,
+            }
+        )
+
     def to_bytes(self) -> bytes:
         return json.dumps(
             self.model_dump(by_alias=True, mode="json"), sort_keys=True, separators=(",", ":")

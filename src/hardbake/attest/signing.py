@@ -83,10 +83,8 @@ def sign_image(
 def make_envelope(
     subject_name: str, digest: str, predicate_type: str, predicate: dict[str, Any], key: SigningKey
 ) -> dsse.Envelope:
-    statement = intoto.Statement(
-        subject=(intoto.Subject.for_digest(subject_name, digest),),
-        predicateType=predicate_type,
-        predicate=predicate,
+    statement = intoto.Statement.new(
+        (intoto.Subject.for_digest(subject_name, digest),), predicate_type, predicate
     )
     return dsse.sign(statement.to_bytes(), dsse.INTOTO_PAYLOAD_TYPE, key)
 
