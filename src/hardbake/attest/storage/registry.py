@@ -10,13 +10,14 @@ from hardbake.oci.registry import RegistryClient
 
 
 class RegistryStore(ArtifactStore):
-    def __init__(self, client: RegistryClient, repository: str) -> None:
+    def __init__(self, client: RegistryClient, repository: str, display: str | None = None) -> None:
         self.client = client
         self.repository = repository
+        self.display = display or client.registry  # docker.io rather than its API host
 
     @property
     def identity(self) -> str:
-        return f"{self.client.registry}/{self.repository}"
+        return f"{self.display}/{self.repository}"
 
     def find_manifest(self, reference: str) -> StoredManifest | None:
         m = self.client.find_manifest(self.repository, reference)
