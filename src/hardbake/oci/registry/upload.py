@@ -21,7 +21,7 @@ import httpx
 
 from hardbake.errors import NetworkError
 from hardbake.oci.registry import digests
-from hardbake.oci.registry.errors import RegistryNotFound, raise_for
+from hardbake.oci.registry.errors import RegistryNotFound, RegistryRefused, raise_for
 from hardbake.oci.registry.transport import Transport
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
@@ -121,7 +121,7 @@ class Uploader:
             try:
                 self._put(location, digest, body)
                 return
-            except (NetworkError, RegistryNotFound) as e:
+            except (NetworkError, RegistryNotFound, RegistryRefused) as e:
                 if attempt == self.max_restarts:
                     msg = f"upload of {digest} to {self.repo} failed {attempt + 1} times; last: {e.message}"
                     raise NetworkError(msg) from e
@@ -171,7 +171,9 @@ class Uploader:
                         progress(offset, total)
                 self._put(location, digest, b"")
                 return
-            except (NetworkError, RegistryNotFound) as e:
+            except (NetworkError, RegistryNotFound, RegistryRefused) as e:
+                # A session the registry forgot (restarted: BLOB_UPLOAD_UNKNOWN/INVALID) or a
+                # connection that failed for good: ask where the session stands.
                 status = self._status(location)
                 if status is not None:
                     self.stats.resumes += 1
