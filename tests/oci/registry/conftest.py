@@ -20,5 +20,9 @@ def http() -> Iterator[httpx.Client]:
 @pytest.fixture()
 def client(registry: LocalRegistry, http: httpx.Client) -> RegistryClient:
     return RegistryClient(
-        registry.host, http, CredentialSource(), retry=RetryPolicy(attempts=3, base=0.05), chunk_size=256 * 1024
+        registry.host,
+        http,
+        CredentialSource(),
+        retry=RetryPolicy(attempts=3, base=0.05),
+        chunk_size=256 * 1024,
     )

@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hardbake.oci.registry import (
-    CredentialSource,
     Credentials,
+    CredentialSource,
     RegistryAuthError,
     RegistryClient,
     resolve_credentials,
@@ -42,7 +42,11 @@ def test_parse_bearer_challenge() -> None:
         'Bearer realm="http://127.0.0.1:1/token",service="reg",scope="repository:a/b:pull,push"'
     )
     assert c.scheme == "bearer"
-    assert c.params == {"realm": "http://127.0.0.1:1/token", "service": "reg", "scope": "repository:a/b:pull,push"}
+    assert c.params == {
+        "realm": "http://127.0.0.1:1/token",
+        "service": "reg",
+        "scope": "repository:a/b:pull,push",
+    }
     assert parse_challenge('Basic realm="x"').scheme == "basic"
     assert parse_challenge('Bearer realm="a\\"b", error=insufficient_scope').params == {
         "realm": 'a"b',
@@ -177,7 +181,9 @@ class TokenServer:
                     self.send_response(401)
                     self.end_headers()
                     return
-                body = json.dumps({"token": server.issue(q.get("service", [""])[0], q.get("scope", []))}).encode()
+                body = json.dumps(
+                    {"token": server.issue(q.get("service", [""])[0], q.get("scope", []))}
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -195,8 +201,16 @@ class TokenServer:
         der = self.cert.public_bytes(serialization.Encoding.DER)
         header = {"typ": "JWT", "alg": "ES256", "x5c": [base64.b64encode(der).decode()]}
         now = int(time.time())
-        claims = {"iss": "test-issuer", "sub": "bob", "aud": service, "exp": now + 300, "nbf": now - 10,
-                  "iat": now, "jti": str(now), "access": access}  # fmt: skip
+        claims = {
+            "iss": "test-issuer",
+            "sub": "bob",
+            "aud": service,
+            "exp": now + 300,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": str(now),
+            "access": access,
+        }
         signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
         r, s = decode_dss_signature(self.key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
         return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"

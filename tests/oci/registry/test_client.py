@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from hardbake.errors import InputError, NetworkError, VerificationError
-from hardbake.oci.registry import CredentialSource, RegistryClient, RegistryNotFound, RetryPolicy, digests, mediatypes
+from hardbake.oci.registry import (
+    CredentialSource,
+    RegistryClient,
+    RegistryNotFound,
+    RetryPolicy,
+    digests,
+    mediatypes,
+)
 from hardbake.oci.registry.transport import is_loopback, scheme_for
 from hardbake.testing.registry import LocalRegistry
 from hardbake.testing.registry_images import push_image, push_index
@@ -75,7 +82,9 @@ def test_manifest_put_get_head_and_tags(client: RegistryClient) -> None:
 
 
 def test_docker_media_types_and_index(client: RegistryClient) -> None:
-    cfg = client.push_blob("t/docker", b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+    cfg = client.push_blob(
+        "t/docker", b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+    )
     manifest = {
         "schemaVersion": 2,
         "mediaType": mediatypes.DOCKER_MANIFEST,
@@ -112,7 +121,9 @@ def test_referrers_fallback_index_is_maintained(client: RegistryClient) -> None:
     assert not client.referrers_api.has_api("t/ref")  # docker-registry 2.8 has no referrers API
     assert sorted(r["digest"] for r in refs) == sorted(p.digest for p in pushed)
     assert {r["artifactType"] for r in refs} == {"application/x-a", "application/x-b"}
-    assert [r["digest"] for r in client.referrers("t/ref", img.digest, "application/x-b")] == [pushed[1].digest]
+    assert [r["digest"] for r in client.referrers("t/ref", img.digest, "application/x-b")] == [
+        pushed[1].digest
+    ]
     # the fallback index is the tag schema of the spec: sha256-<hex>
     assert digests.tag_of(img.digest) in client.list_tags("t/ref")
     assert client.referrers("t/ref", digests.sha256(b"nothing refers to this")) == []

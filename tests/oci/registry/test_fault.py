@@ -45,8 +45,13 @@ def _push_through_crash(reg: LocalRegistry) -> tuple[RegistryClient, bytes, str,
     digest = digests.sha256(data)
     events, progress = _kill_and_restart_after(reg, 3)
     http = httpx.Client(timeout=30)
-    c = RegistryClient(reg.host, http, CredentialSource(), retry=RetryPolicy(attempts=10, base=0.1, cap=1.0),
-                       chunk_size=CHUNK)  # fmt: skip
+    c = RegistryClient(
+        reg.host,
+        http,
+        CredentialSource(),
+        retry=RetryPolicy(attempts=10, base=0.1, cap=1.0),
+        chunk_size=CHUNK,
+    )
     start = time.monotonic()
     c.push_blob("fault/app", data, digest, progress=progress)  # type: ignore[arg-type]
     assert time.monotonic() - start < 60
@@ -108,8 +113,13 @@ def test_lost_answer_recovers(registry: LocalRegistry) -> None:
 
     data = os.urandom(2 * 1024 * 1024)
     with httpx.Client(transport=httpx.MockTransport(handler), timeout=30) as http:
-        c = RegistryClient(registry.host, http, CredentialSource(), retry=RetryPolicy(attempts=3, base=0.01),
-                           chunk_size=256 * 1024)  # fmt: skip
+        c = RegistryClient(
+            registry.host,
+            http,
+            CredentialSource(),
+            retry=RetryPolicy(attempts=3, base=0.01),
+            chunk_size=256 * 1024,
+        )
         d = c.push_blob("fault/lost", data)
         assert c.last_upload.sessions == 2
         assert c.fetch_blob("fault/lost", d.digest) == data
