@@ -185,9 +185,9 @@ def _attestations(
 
 def verify(store: ArtifactStore, reference: str, policy: VerifyPolicy) -> VerifyResult:
     """Run every check; never raises for a failed check (it becomes a failed `Check`)."""
-    result = VerifyResult(
-        f"{store.identity}:{reference}" if ":" not in reference else f"{store.identity}@{reference}"
-    )
+    wanted = [(name, predicates.requirement(name)) for name in policy.require]  # bad names: InputError now
+    sep = "@" if ":" in reference else ":"
+    result = VerifyResult(f"{store.identity}{sep}{reference}")
     try:
         manifest = store.resolve(reference)
     except Error as e:
@@ -213,7 +213,6 @@ def verify(store: ArtifactStore, reference: str, policy: VerifyPolicy) -> Verify
             )
             result.add(f"signature:{where or d['digest']}", ok, "; ".join(reasons))
 
-    wanted = [(name, predicates.requirement(name)) for name in policy.require]
     need_provenance = policy.builder_id is not None or policy.dependency_check is not None
     if not wanted and not need_provenance:
         return result

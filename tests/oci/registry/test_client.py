@@ -153,7 +153,7 @@ def test_retries_on_5xx_and_connection_errors(registry: LocalRegistry) -> None:
     sleeps: list[float] = []
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         c = RegistryClient(registry.host, http, CredentialSource(), retry=RetryPolicy(attempts=4, base=0.01))
-        c.transport._sleep = sleeps.append
+        c.transport.sleep = sleeps.append
         data = os.urandom(100)
         d = c.push_blob("t/retry", data)
         assert c.fetch_blob("t/retry", d.digest) == data

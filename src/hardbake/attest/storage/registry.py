@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from hardbake.attest.storage.interface import ArtifactStore, StoredManifest
@@ -27,26 +26,7 @@ class RegistryStore(ArtifactStore):
         return self.client.fetch_blob(self.repository, digest)
 
     def verify_blob(self, digest: str) -> None:
-        class _Discard(io.RawIOBase):
-            def writable(self) -> bool:
-                return True
-
-            def write(self, b: Any) -> int:
-                return len(b)
-
-            def seekable(self) -> bool:
-                return True
-
-            def seek(self, offset: int, whence: int = 0) -> int:
-                return 0
-
-            def tell(self) -> int:
-                return 0
-
-            def truncate(self, size: int | None = None) -> int:
-                return 0
-
-        self.client.fetch_blob_to(self.repository, digest, _Discard())  # type: ignore[arg-type]
+        self.client.check_blob(self.repository, digest)
 
     def push_blob(self, data: bytes) -> dict[str, Any]:
         d = self.client.push_blob(self.repository, data)

@@ -7,8 +7,9 @@ Every byte pulled is checked against the digest that named it before it is retur
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -124,38 +125,50 @@ class RegistryClient:
             raise_for(resp, f"GET blob {digest} from {self.registry}/{repo}", (200,))
             yield from resp.iter_bytes(_READ_CHUNK)
 
-    def fetch_blob_to(self, repo: str, digest: str, sink: IO[bytes]) -> int:
-        """Stream blob `digest` into `sink` (seekable), verifying the digest; returns the size.
+    def _download(
+        self, repo: str, digest: str, write: Callable[[bytes], object], rewind: Callable[[], None]
+    ) -> int:
+        """Stream blob `digest` through `write`, verifying it; returns the size.
 
-        A connection lost mid-stream restarts the download (the sink is rewound), within
-        the transport's retry budget; a digest mismatch is never retried.
+        A connection lost mid-stream restarts the download (after `rewind()`), within the
+        transport's retry budget; a digest mismatch is never retried.
         """
         digests.validate(digest)
         delays = self.transport.retry.delays()
-        start = sink.tell()
         while True:
             checker = digests.DigestChecker(digest)
             try:
                 for chunk in self._stream_blob(repo, digest):
                     checker.update(chunk)
-                    sink.write(chunk)
+                    write(chunk)
                 break
             except (httpx.TransportError, NetworkError) as e:
                 delay = next(delays, None)
                 if delay is None:
                     raise NetworkError(f"GET blob {digest} from {self.registry}/{repo}: {e}") from e
-                sink.seek(start)
-                sink.truncate()
-                self.transport._sleep(delay)
+                rewind()
+                self.transport.sleep(delay)
         checker.check(f"blob {digest} from {self.registry}/{repo}")
         return checker.size
 
-    def fetch_blob(self, repo: str, digest: str) -> bytes:
-        import io
+    def fetch_blob_to(self, repo: str, digest: str, sink: IO[bytes]) -> int:
+        """Stream blob `digest` into `sink` (seekable), verifying the digest; returns the size."""
+        start = sink.tell()
 
+        def rewind() -> None:
+            sink.seek(start)
+            sink.truncate()
+
+        return self._download(repo, digest, sink.write, rewind)
+
+    def fetch_blob(self, repo: str, digest: str) -> bytes:
         buf = io.BytesIO()
         self.fetch_blob_to(repo, digest, buf)
         return buf.getvalue()
+
+    def check_blob(self, repo: str, digest: str) -> int:
+        """Read blob `digest` through without keeping it; raises VerificationError on a mismatch."""
+        return self._download(repo, digest, lambda _chunk: None, lambda: None)
 
     def mount_blob(self, repo: str, digest: str, from_repo: str) -> bool:
         """Cross-repository mount; True if mounted, False if the registry declined."""

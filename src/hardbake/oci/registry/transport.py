@@ -79,7 +79,7 @@ class Transport:
         self.http = http
         self.source = credentials or CredentialSource()
         self.retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self.sleep = sleep
         self._tokens: dict[tuple[str, ...], str] = {}
         self._basic = False  # the registry asked for Basic once: send it up front from now on
 
@@ -186,13 +186,13 @@ class Transport:
                         f"{method} {url}: {type(e).__name__}: {e} (after {self.retry.attempts} attempts)",
                         hint=f"is the registry {self.registry} up and reachable?",
                     ) from e
-                self._sleep(delay)
+                self.sleep(delay)
                 continue
             if resp.status_code in RETRY_STATUS:
                 delay = next(delays, None)
                 if delay is not None:
                     resp.close()
-                    self._sleep(delay)
+                    self.sleep(delay)
                     continue
             return resp
 
