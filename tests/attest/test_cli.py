@@ -107,3 +107,21 @@ def test_usage_errors(client: RegistryClient, tmp_path: Path) -> None:
     assert r.returncode == 2 and "wrong password" in r.stderr
     r = hardbake("verify", f"{client.registry}/cli/none:v1", "--key", pub, home=tmp_path)
     assert r.returncode == 1 and "resolve" in r.stdout
+
+
+def test_attest_refuses_a_swapped_predicate_file(client: RegistryClient, tmp_path: Path) -> None:
+    hardbake("key", "generate", "--out-dir", str(tmp_path / "k"), home=tmp_path)
+    cdx = tmp_path / "bom.json"
+    cdx.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6"}))
+    r = hardbake(
+        "attest",
+        f"{client.registry}/cli/x:v1",
+        "--key",
+        str(tmp_path / "k/cosign.key"),
+        "--predicate-type",
+        "spdx",
+        "--predicate",
+        str(cdx),
+        home=tmp_path,
+    )
+    assert r.returncode == 2 and "is not an SPDX JSON document" in r.stderr

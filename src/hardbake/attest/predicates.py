@@ -10,7 +10,9 @@ predicates (scan report, hardening report) are identified by URIs under
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import MappingProxyType
+from typing import Any
 
 from hardbake.errors import InputError
 
@@ -60,6 +62,37 @@ def predicate_type(name_or_uri: str) -> str:
         f"unknown predicate type {name_or_uri!r}",
         hint=f"use a URI or one of: {', '.join(sorted(ALIASES))}",
     )
+
+
+def check_body(ptype: str, body: dict[str, Any]) -> None:
+    """Refuse a predicate file that is plainly not of the type claimed (a swapped file).
+
+    Light checks of each format's marker field; full validation belongs to the SBOM, VEX
+    and scan modules that produce these documents.
+    """
+    markers: dict[str, tuple[str, Callable[[Any], bool], str]] = {
+        SPDX: (
+            "spdxVersion",
+            lambda v: isinstance(v, str) and v.startswith("SPDX-"),
+            "an SPDX JSON document",
+        ),
+        CYCLONEDX: ("bomFormat", lambda v: v == "CycloneDX", "a CycloneDX JSON BOM"),
+        SLSA_PROVENANCE_V1: ("buildDefinition", lambda v: isinstance(v, dict), "SLSA v1 provenance"),
+        OPENVEX: (
+            "@context",
+            lambda v: isinstance(v, str) and v.startswith(OPENVEX_COSIGN),
+            "an OpenVEX document",
+        ),
+        HARDENING: ("shells", lambda v: isinstance(v, dict), "a hardbake hardening report"),
+    }
+    if ptype not in markers:
+        return
+    field, ok, what = markers[ptype]
+    if not ok(body.get(field)):
+        raise InputError(
+            f"predicate for {ptype} is not {what}: field {field!r} is {body.get(field)!r}",
+            hint="check that --predicate and --predicate-type go together",
+        )
 
 
 def requirement(name_or_uri: str) -> frozenset[str]:

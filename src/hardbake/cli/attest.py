@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hardbake.attest.predicates import ALIASES, predicate_type
+from hardbake.attest.predicates import ALIASES, check_body, predicate_type
 from hardbake.attest.signing import attest_image
 from hardbake.cli.output import dumps_json, err, out, pick_format
 from hardbake.cli.supplychain import (
@@ -56,6 +56,7 @@ def attest(
         raise InputError(f"predicate {predicate} is not JSON: {e}") from e
     if not isinstance(body, dict):
         raise InputError(f"predicate {predicate} must be a JSON object, found {type(body).__name__}")
+    check_body(uri, body)
     signer = signing_key(key)
     with http_client() as http:
         opened = open_image(image, http, insecure, username, password)

@@ -208,7 +208,8 @@ class Transport:
     ) -> httpx.Response:
         """Send with auth and retries; returns any final response (callers judge the status)."""
         url = self.url(path)
-        for _ in range(3):  # at most: anonymous, then answer one challenge, then fail
+        refreshed = False
+        for _ in range(4):  # anonymous or cached, answer a challenge, refresh a refused token once
             resp = self._send_with_retries(
                 method,
                 url,
@@ -223,12 +224,14 @@ class Transport:
                 raise RegistryAuthError(
                     f"registry {self.registry}: HTTP 401 without a WWW-Authenticate challenge"
                 )
-            if scopes in self._tokens:  # a token we already hold was refused
+            if scopes in self._tokens:  # a token we hold was refused (expired?): fetch once more
                 del self._tokens[scopes]
-                raise RegistryAuthError(
-                    f"registry {self.registry} refused the token for {' '.join(scopes) or 'this request'}",
-                    hint=self.source.missing_hint(self.registry),
-                )
+                if refreshed:
+                    raise RegistryAuthError(
+                        f"registry {self.registry} refused a fresh token for {' '.join(scopes) or path}",
+                        hint=self.source.missing_hint(self.registry),
+                    )
+                refreshed = True
             self._answer(challenge, scopes)
         raise RegistryAuthError(f"registry {self.registry}: authentication did not converge")
 
