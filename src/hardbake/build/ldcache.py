@@ -168,7 +168,10 @@ def build(entries: list[Entry], arch: str) -> bytes:
     flags = _FLAG_ELF_LIBC6 | ARCH_FLAGS.get(arch, 0)
     # the loader reads the cache in its own byte order: s390x is big-endian
     end, endian_flag = (">", 3) if arch == "s390x" else ("<", 2)
-    ordered = sorted(entries, key=functools.cmp_to_key(lambda x, y: _libcmp(y.soname, x.soname)))
+    def descending(x: Entry, y: Entry) -> int:
+        return _libcmp(y.soname, x.soname)
+
+    ordered = sorted(entries, key=functools.cmp_to_key(descending))
     header_size, entry_size = 48, 24
     strings = bytearray()
     offsets: dict[str, int] = {}

@@ -22,6 +22,10 @@ from hardbake.errors import Error
 VERB_MODULES: tuple[str, ...] = (
     "resolve",
     "fetch",
+    "key",
+    "sign",
+    "attest",
+    "verify",
 )
 
 

@@ -72,13 +72,13 @@ def _ar_members(f: IO[bytes], what: str) -> list[ArMember]:
 
 def _decompressor(name: str, raw: IO[bytes], what: str) -> IO[bytes]:
     if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     if name.endswith(".xz"):
-        return lzma.LZMAFile(raw)  # type: ignore[return-value]
+        return lzma.LZMAFile(raw)
     if name.endswith(".zst"):
         return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[no-any-return]
     if name.endswith(".bz2"):
-        return bz2.BZ2File(raw)  # type: ignore[return-value]
+        return bz2.BZ2File(raw)
     if name.endswith(".tar"):
         return raw
     raise IntegrityError(f"{what}: unsupported compression of member {name!r}")

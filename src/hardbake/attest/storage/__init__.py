@@ -1,0 +1,1 @@
+"""Where signatures and attestations are stored: one interface, one module per backend."""
