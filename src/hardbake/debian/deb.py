@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import zstandard
 
@@ -72,13 +72,13 @@ def _ar_members(f: IO[bytes], what: str) -> list[ArMember]:
 
 def _decompressor(name: str, raw: IO[bytes], what: str) -> IO[bytes]:
     if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw))
     if name.endswith(".xz"):
-        return lzma.LZMAFile(raw)
+        return cast(IO[bytes], lzma.LZMAFile(raw))
     if name.endswith(".zst"):
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[no-any-return]
+        return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True))
     if name.endswith(".bz2"):
-        return bz2.BZ2File(raw)
+        return cast(IO[bytes], bz2.BZ2File(raw))
     if name.endswith(".tar"):
         return raw
     raise IntegrityError(f"{what}: unsupported compression of member {name!r}")
