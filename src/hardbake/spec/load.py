@@ -48,11 +48,15 @@ class LoadedSpec:
     @property
     def digest(self) -> str:
         """sha256 of the canonical JSON of the spec (what the image's labels record)."""
-        canon = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+        canon = json.dumps(
+            self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+        )
         return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
 
 
-def _to_python(node: yaml.Node, path: Path, loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> Any:
+def _to_python(
+    node: yaml.Node, path: Path, loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+) -> Any:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}

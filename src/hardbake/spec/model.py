@@ -39,13 +39,17 @@ class Repository(_Strict):
     uri: str = Field(description="Required. Base URL (http, https or file).")
     suite: str = Field(description="Required. Suite (distribution) name.")
     components: list[str] = Field(default_factory=lambda: ["main"], description="Optional. Default [main].")
-    keyring: str = Field(description="Required. OpenPGP keyring (binary or armored) the repository is signed with.")
+    keyring: str = Field(
+        description="Required. OpenPGP keyring (binary or armored) the repository is signed with."
+    )
 
 
 class User(_Strict):
     name: str = Field(description="Required.")
     uid: int = Field(ge=0, le=2**31 - 1, description="Required.")
-    gid: int | None = Field(default=None, description="Optional. Default: a group with the user's name and uid.")
+    gid: int | None = Field(
+        default=None, description="Optional. Default: a group with the user's name and uid."
+    )
     home: str | None = Field(default=None, description="Optional. Default /home/<name> (0700).")
     shell: str = Field(default="/sbin/nologin", description="Optional. Default /sbin/nologin.")
 
@@ -82,7 +86,9 @@ class PathEntry(_Strict):
     type: PathKind = Field(description="Required. directory | file | symlink | delete.")
     uid: int = Field(default=0, ge=0, description="Optional. Default 0.")
     gid: int = Field(default=0, ge=0, description="Optional. Default 0.")
-    mode: int | None = Field(default=None, description="Optional. Octal like 0o755 or 493; default 0755 dirs, 0644 files.")
+    mode: int | None = Field(
+        default=None, description="Optional. Octal like 0o755 or 493; default 0755 dirs, 0644 files."
+    )
     content: str | None = Field(default=None, description="Optional (file). Inline content.")
     source: str | None = Field(default=None, description="Optional (file). Local file, relative to the spec.")
     target: str | None = Field(default=None, description="Required (symlink). Link target.")
@@ -115,7 +121,9 @@ class PathEntry(_Strict):
 class Include(_Strict):
     """File filters: what to keep of the packages' files (all dropped by default)."""
 
-    docs: bool = Field(default=False, description="Optional. /usr/share/doc (copyright files are always kept).")
+    docs: bool = Field(
+        default=False, description="Optional. /usr/share/doc (copyright files are always kept)."
+    )
     man: bool = Field(default=False, description="Optional. /usr/share/man.")
     info: bool = Field(default=False, description="Optional. /usr/share/info.")
     locales: bool = Field(default=False, description="Optional. /usr/share/locale translations.")
@@ -134,13 +142,16 @@ class Exemption(_Strict):
 class Hardening(_Strict):
     exemptions: list[Exemption] = Field(default_factory=list, description="Optional.")
     writable: list[str] = Field(
-        default_factory=list, description="Optional. Directories the runtime user may write (besides /tmp and its home)."
+        default_factory=list,
+        description="Optional. Directories the runtime user may write (besides /tmp and its home).",
     )
 
 
 class Probe(_Strict):
     kind: Literal["http", "tcp"] = Field(description="Required.")
-    port: int = Field(ge=1, le=65535, description="Required. Container port (the test maps a free host port).")
+    port: int = Field(
+        ge=1, le=65535, description="Required. Container port (the test maps a free host port)."
+    )
     path: str = Field(default="/", description="Optional (http).")
     status: int = Field(default=200, description="Optional (http). Expected status.")
     body: str | None = Field(default=None, description="Optional (http). Regex the body must match.")
@@ -156,11 +167,23 @@ class TestStep(_Strict):
     user: str | None = Field(default=None, description="Optional. Default: the image's numeric user.")
     read_only: bool = Field(default=True, alias="read-only", description="Optional. Default true.")
     tmpfs: list[str] = Field(default_factory=list, description="Optional. tmpfs mounts, e.g. /tmp.")
-    volumes: list[str] = Field(default_factory=list, description="Optional. HOST:CONTAINER[:ro] (HOST relative to the spec or a temp dir).")
-    files: dict[str, str] = Field(default_factory=dict, description="Optional. Files written into a temp dir mounted at /work (name -> content).")
+    volumes: list[str] = Field(
+        default_factory=list,
+        description="Optional. HOST:CONTAINER[:ro] (HOST relative to the spec or a temp dir).",
+    )
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Optional. Files written into a temp dir mounted at /work (name -> content).",
+    )
     network: Literal["none", "host"] = Field(default="none", description="Optional. Default none.")
-    probe: Probe | None = Field(default=None, description="Optional. HTTP or TCP probe while the container runs.")
-    exit_code: int | None = Field(default=0, alias="exit-code", description="Optional. Expected exit code (null: a server, stopped after the probe).")
+    probe: Probe | None = Field(
+        default=None, description="Optional. HTTP or TCP probe while the container runs."
+    )
+    exit_code: int | None = Field(
+        default=0,
+        alias="exit-code",
+        description="Optional. Expected exit code (null: a server, stopped after the probe).",
+    )
     output: str | None = Field(default=None, description="Optional. Regex the combined output must match.")
     timeout: float = Field(default=60, gt=0, description="Optional. Seconds.")
 
@@ -171,12 +194,18 @@ class ImageSpec(_Strict):
     name: str = Field(description="Required. Image name (the family in the catalog).")
     version: str | None = Field(default=None, description="Optional. Version for tags (3.13, 20).")
     distro: str = Field(description="Required. debian-12 or debian-13.")
-    archs: list[str] = Field(default_factory=lambda: ["amd64"], description="Optional. Debian architectures; default [amd64].")
+    archs: list[str] = Field(
+        default_factory=lambda: ["amd64"], description="Optional. Debian architectures; default [amd64]."
+    )
     variant: Variant = Field(default=Variant.runtime, description="Optional. runtime (default) or dev.")
     extends: str | None = Field(default=None, description="Optional. Parent spec file or catalog name.")
-    packages: list[str] = Field(default_factory=list, description="Optional. NAME, NAME=VERSION (pin) or !NAME (exclude).")
+    packages: list[str] = Field(
+        default_factory=list, description="Optional. NAME, NAME=VERSION (pin) or !NAME (exclude)."
+    )
     drop: list[Drop] = Field(default_factory=list, description="Optional. Packages cut with a reason.")
-    repositories: list[Repository] = Field(default_factory=list, description="Optional. Extra apt repositories.")
+    repositories: list[Repository] = Field(
+        default_factory=list, description="Optional. Extra apt repositories."
+    )
     accounts: Accounts = Field(default_factory=Accounts, description="Optional.")
     entrypoint: list[str] | None = Field(default=None, description="Optional.")
     cmd: list[str] | None = Field(default=None, description="Optional.")
@@ -184,20 +213,35 @@ class ImageSpec(_Strict):
     environment: dict[str, str] = Field(default_factory=dict, description="Optional.")
     ports: list[str] = Field(default_factory=list, description="Optional. 8080 or 8080/tcp.")
     labels: dict[str, str] = Field(default_factory=dict, description="Optional.")
-    annotations: dict[str, str] = Field(default_factory=dict, description="Optional. OCI manifest annotations.")
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Optional. OCI manifest annotations."
+    )
     stop_signal: str | None = Field(default=None, alias="stop-signal", description="Optional.")
     volumes: list[str] = Field(default_factory=list, description="Optional.")
     paths: list[PathEntry] = Field(default_factory=list, description="Optional.")
-    os_release: dict[str, str] = Field(default_factory=dict, alias="os-release", description="Optional. Extra os-release fields.")
+    os_release: dict[str, str] = Field(
+        default_factory=dict, alias="os-release", description="Optional. Extra os-release fields."
+    )
     include: Include = Field(default_factory=Include, description="Optional. File filters.")
-    exclude_paths: list[str] = Field(default_factory=list, alias="exclude-paths", description="Optional. Globs of paths to leave out.")
+    exclude_paths: list[str] = Field(
+        default_factory=list, alias="exclude-paths", description="Optional. Globs of paths to leave out."
+    )
     allowed_programs: list[str] | None = Field(
-        default=None, alias="allowed-programs", description="Optional. Programs allowed on PATH (runtime); the build fails on any other."
+        default=None,
+        alias="allowed-programs",
+        description="Optional. Programs allowed on PATH (runtime); the build fails on any other.",
     )
     hardening: Hardening = Field(default_factory=Hardening, description="Optional.")
-    certificates: list[str] = Field(default_factory=list, description="Optional. Extra CA certificates (PEM files) added to the bundle.")
-    tests: list[TestStep] = Field(default_factory=list, description="Optional. How `hardbake test` proves the image works.")
-    tmpfs: list[str] = Field(default_factory=list, description="Optional. Mounts needed with --read-only (documented, used by tests).")
+    certificates: list[str] = Field(
+        default_factory=list, description="Optional. Extra CA certificates (PEM files) added to the bundle."
+    )
+    tests: list[TestStep] = Field(
+        default_factory=list, description="Optional. How `hardbake test` proves the image works."
+    )
+    tmpfs: list[str] = Field(
+        default_factory=list,
+        description="Optional. Mounts needed with --read-only (documented, used by tests).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -222,5 +266,3 @@ class ImageSpec(_Strict):
         if bad or not v:
             raise ValueError(f"unknown architecture(s) {bad}; use Debian names: {', '.join(sorted(ok))}")
         return list(dict.fromkeys(v))
-
-
