@@ -98,7 +98,7 @@ def entries(root: Path | None = None) -> list[CatalogEntry]:
     for e in out:
         by_family.setdefault(e.family, []).append(e)
     final = []
-    for fam, es in by_family.items():
+    for es in by_family.values():
         versioned = [e for e in es if e.version is not None]
         if versioned:
             top = max(versioned, key=lambda e: (_version_key(e.version), e.distro))
