@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hardbake.testing.aptrepo import AptRepo, RepoSite, SigningKey, make_key, serve
 from hardbake.testing.engine import docker_client
 from hardbake.testing.registry import LocalRegistry, local_registry
 
@@ -38,3 +39,31 @@ def shared_data() -> Path:
     p = here.parent / "shared" / "data"
     assert p.is_dir(), f"{p} missing: the shared data directory must sit beside the project"
     return p
+
+
+# -- a local signed apt repository (debian, build and CLI tests) ------------------------
+
+
+@pytest.fixture(scope="session")
+def archive_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
+    return make_key(tmp_path_factory.mktemp("key"))
+
+
+@pytest.fixture(scope="session")
+def other_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
+    return make_key(tmp_path_factory.mktemp("otherkey"), name="someone else")
+
+
+@pytest.fixture()
+def site(tmp_path: Path, archive_key: SigningKey) -> Iterator[RepoSite]:
+    """An empty archive: the test adds packages under tmp/debian and publishes suites."""
+    (tmp_path / "www" / "debian").mkdir(parents=True)
+    (tmp_path / "www" / "debian-security").mkdir(parents=True)
+    repo = AptRepo(tmp_path / "www" / "debian", archive_key)
+    security = AptRepo(tmp_path / "www" / "debian-security", archive_key)
+    # every suite `--suite trixie` expands to exists, empty until a test adds packages
+    repo.publish("trixie")
+    repo.publish("trixie-updates")
+    security.publish("trixie-security")
+    with serve(tmp_path / "www") as url:
+        yield RepoSite(repo, security, url, tmp_path / "cache")

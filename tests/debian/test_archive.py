@@ -11,10 +11,8 @@ import pytest
 from hardbake.debian.client import DebianClient, http_client
 from hardbake.debian.sources import Mirrors
 from hardbake.errors import InputError, IntegrityError, NetworkError
-from hardbake.testing.aptrepo import SigningKey, expired
+from hardbake.testing.aptrepo import RepoSite, SigningKey, expired
 from hardbake.testing.debs import DebSpec
-
-from .conftest import RepoSite
 
 
 def _cache_files(cache: Path) -> list[str]:

@@ -9,10 +9,8 @@ import pytest
 
 from hardbake.debian.lock import ArchLock
 from hardbake.debian.resolve import ConflictError, ResolveError
-from hardbake.testing.aptrepo import AptRepo
+from hardbake.testing.aptrepo import AptRepo, RepoSite
 from hardbake.testing.debs import DebSpec
-
-from .conftest import RepoSite
 
 
 def _publish(repo: AptRepo, *specs: DebSpec, suite: str = "trixie") -> None:

@@ -39,7 +39,11 @@ def load_extra(paths: list[Path]) -> list[bytes]:
 def write_bundle(fs: RootFS, extra: list[bytes], mtime: int) -> int:
     """Write the bundle if the image has CA certificates (or extra ones); returns the count."""
     crts = sorted(
-        (n for p, n in fs.tree.items() if p.startswith("usr/share/ca-certificates/") and p.endswith(".crt") and n.data),
+        (
+            n
+            for p, n in fs.tree.items()
+            if p.startswith("usr/share/ca-certificates/") and p.endswith(".crt") and n.data
+        ),
         key=lambda n: n.path,
     )
     if not crts and not extra:

@@ -54,13 +54,13 @@ def elf_soname(data: bytes) -> str | None:
     end = "<" if enc == 1 else ">"
     try:
         if cls == 2:
-            e_type, = struct.unpack_from(end + "H", data, 16)
-            shoff, = struct.unpack_from(end + "Q", data, 40)
+            (e_type,) = struct.unpack_from(end + "H", data, 16)
+            (shoff,) = struct.unpack_from(end + "Q", data, 40)
             shentsize, shnum = struct.unpack_from(end + "HH", data, 58)
             sh_fmt, dyn_fmt = end + "IIQQQQIIQQ", end + "qQ"
         elif cls == 1:
-            e_type, = struct.unpack_from(end + "H", data, 16)
-            shoff, = struct.unpack_from(end + "I", data, 32)
+            (e_type,) = struct.unpack_from(end + "H", data, 16)
+            (shoff,) = struct.unpack_from(end + "I", data, 32)
             shentsize, shnum = struct.unpack_from(end + "HH", data, 46)
             sh_fmt, dyn_fmt = end + "IIIIIIIIII", end + "iI"
         else:
@@ -168,6 +168,7 @@ def build(entries: list[Entry], arch: str) -> bytes:
     flags = _FLAG_ELF_LIBC6 | ARCH_FLAGS.get(arch, 0)
     # the loader reads the cache in its own byte order: s390x is big-endian
     end, endian_flag = (">", 3) if arch == "s390x" else ("<", 2)
+
     def descending(x: Entry, y: Entry) -> int:
         return _libcmp(y.soname, x.soname)
 
@@ -187,7 +188,9 @@ def build(entries: list[Entry], arch: str) -> bytes:
     for e in ordered:
         body += struct.pack(end + "iIIIQ", flags, intern(e.soname), intern(e.path), 0, 0)
     # flags byte: cache_file_new_flags_endian_{little,big}; no extension section
-    header = _MAGIC + struct.pack(end + "IIB3sI12s", len(ordered), len(strings), endian_flag, b"\0\0\0", 0, b"\0" * 12)
+    header = _MAGIC + struct.pack(
+        end + "IIB3sI12s", len(ordered), len(strings), endian_flag, b"\0\0\0", 0, b"\0" * 12
+    )
     assert len(header) == header_size
     return bytes(header + body + strings)
 

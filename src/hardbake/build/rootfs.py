@@ -134,7 +134,9 @@ class RootFS:
                     hint="a package must not place files behind a link; refusing to follow it",
                 )
             elif node.kind != "dir":
-                raise ContentError(f"package {pkg}: entry {entry!r}: /{parent} is a {node.kind}, not a directory")
+                raise ContentError(
+                    f"package {pkg}: entry {entry!r}: /{parent} is a {node.kind}, not a directory"
+                )
 
     def put(self, node: Node, *, entry: str | None = None) -> None:
         """Add a node; identical duplicates merge, disagreeing ones are an error."""
@@ -146,7 +148,9 @@ class RootFS:
         old = self.tree.get(node.path)
         if old is not None:
             if node.path in MERGED_USR:
-                raise ContentError(f"package {pkg}: entry {entry!r} would replace the merged-/usr link /{node.path}")
+                raise ContentError(
+                    f"package {pkg}: entry {entry!r} would replace the merged-/usr link /{node.path}"
+                )
             if old.kind == "dir" and node.kind == "dir":
                 if old.package is None and node.package is not None:
                     self.tree[node.path] = node  # a package's own dir wins over an implied one
@@ -173,7 +177,9 @@ class RootFS:
     def replace_node(self, path: str, **changes: object) -> None:
         self.tree[path] = replace(self.tree[path], **changes)  # type: ignore[arg-type]
 
-    def unpack(self, pkg: str, members: Iterator[tuple[tarfile.TarInfo, IO[bytes] | None]], names: dict[str, int]) -> int:
+    def unpack(
+        self, pkg: str, members: Iterator[tuple[tarfile.TarInfo, IO[bytes] | None]], names: dict[str, int]
+    ) -> int:
         """Unpack one package's data.tar members; returns the newest mtime seen.
 
         `names` maps user/group names to ids (the image's own passwd/group), so ownership
@@ -191,18 +197,23 @@ class RootFS:
             uid = names.get(f"u:{ti.uname}", ti.uid) if ti.uname else ti.uid
             gid = names.get(f"g:{ti.gname}", ti.gid) if ti.gname else ti.gid
             mode = stat.S_IMODE(ti.mode)
-            common = {"mode": mode, "uid": uid, "gid": gid, "mtime": int(ti.mtime), "package": pkg}
+            mtime = int(ti.mtime)
             if ti.isdir():
                 if path in MERGED_USR:
                     continue  # Debian 12 packages ship ./bin/ etc. as directories: the link stays
-                self.put(Node(path, "dir", **common), entry=ti.name)  # type: ignore[arg-type]
+                self.put(Node(path, "dir", mode, uid, gid, mtime, package=pkg), entry=ti.name)
             elif ti.isreg():
                 assert fo is not None
-                self.put(Node(path, "file", data=fo.read(), **common), entry=ti.name)  # type: ignore[arg-type]
+                self.put(
+                    Node(path, "file", mode, uid, gid, mtime, data=fo.read(), package=pkg), entry=ti.name
+                )
             elif ti.issym():
                 if path in MERGED_USR:
                     continue  # Debian 13's base-files ships the very links we made
-                self.put(Node(path, "symlink", target=ti.linkname, **{**common, "mode": 0o777}), entry=ti.name)  # type: ignore[arg-type]
+                self.put(
+                    Node(path, "symlink", 0o777, uid, gid, mtime, target=ti.linkname, package=pkg),
+                    entry=ti.name,
+                )
             elif ti.islnk():
                 try:
                     target = normalise(ti.linkname)
@@ -214,10 +225,17 @@ class RootFS:
                         f"package {pkg}: hardlink {ti.name!r} -> {ti.linkname!r} does not point at an earlier "
                         "regular file of the same package"
                     )
-                # stored as a full copy with the link recorded: layers write it as a tar hardlink
-                self.put(Node(path, "hardlink", data=tnode.data, target=target, **common), entry=ti.name)  # type: ignore[arg-type]
+                # the bytes are shared; layers write the second name as a tar hardlink
+                node = Node(
+                    path, "hardlink", mode, uid, gid, mtime, data=tnode.data, target=target, package=pkg
+                )
+                self.put(node, entry=ti.name)
             else:
-                kind = {tarfile.CHRTYPE: "character device", tarfile.BLKTYPE: "block device", tarfile.FIFOTYPE: "FIFO"}
+                kind = {
+                    tarfile.CHRTYPE: "character device",
+                    tarfile.BLKTYPE: "block device",
+                    tarfile.FIFOTYPE: "FIFO",
+                }
                 raise ContentError(
                     f"package {pkg}: entry {ti.name!r} is a {kind.get(ti.type, f'tar type {ti.type!r}')}; "
                     "images never carry device nodes or FIFOs from packages"

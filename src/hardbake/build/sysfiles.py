@@ -26,7 +26,9 @@ netgroup:       files
 """
 
 
-def _file(fs: RootFS, path: str, text: str | bytes, mtime: int, mode: int = 0o644, uid: int = 0, gid: int = 0) -> None:
+def _file(
+    fs: RootFS, path: str, text: str | bytes, mtime: int, mode: int = 0o644, uid: int = 0, gid: int = 0
+) -> None:
     data = text.encode() if isinstance(text, str) else text
     fs.remove(path)
     fs.put(Node(path, "file", mode, uid, gid, mtime, data=data))

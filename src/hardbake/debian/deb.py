@@ -23,7 +23,17 @@ import zstandard
 from hardbake.errors import IntegrityError
 
 _AR_MAGIC = b"!<arch>\n"
-_CONTROL_FILES = ("control", "md5sums", "conffiles", "postinst", "preinst", "prerm", "postrm", "triggers", "shlibs")
+_CONTROL_FILES = (
+    "control",
+    "md5sums",
+    "conffiles",
+    "postinst",
+    "preinst",
+    "prerm",
+    "postrm",
+    "triggers",
+    "shlibs",
+)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hardbake.debian.client import DebianClient, http_client
+from hardbake.debian.sources import Mirrors
 from hardbake.testing.debs import DebSpec, build_deb
 
 
@@ -242,3 +244,22 @@ def expired(days: int = 1) -> datetime:
 
 def temp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@dataclass
+class RepoSite:
+    repo: AptRepo  # http://.../debian: trixie, trixie-updates
+    security: AptRepo  # http://.../debian-security: trixie-security
+    url: str
+    cache: Path
+
+    def client(self, offline: bool = False, **kw: object) -> DebianClient:
+        mirrors = Mirrors(f"{self.url}/debian", f"{self.url}/debian-security", self.repo.key.keyring)
+        return DebianClient(
+            mirrors=mirrors,
+            cache_root=self.cache,
+            http=None if offline else http_client(timeout=10),
+            offline=offline,
+            max_age=0.0,
+            **kw,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,97 @@
+"""From a spec to locks: which exact .debs each architecture of an image is built from.
+
+`hardbake lock SPEC` writes the image lock (one `ArchLock` per architecture, plus the spec's
+digest); `hardbake build --lock FILE` builds exactly that, and a build without `--lock`
+resolves first. Errors about packages point at the spec line that asked for them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hardbake import distro as distros
+from hardbake.debian.client import DebianClient
+from hardbake.debian.lock import ArchLock, read_json
+from hardbake.debian.resolve import Request, ResolveError, resolve
+from hardbake.debian.sources import Repository
+from hardbake.errors import InputError
+from hardbake.spec.load import LoadedSpec, SpecError
+
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ImageLock:
+    name: str
+    distro: str
+    spec_digest: str
+    arches: dict[str, ArchLock]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lockVersion": LOCK_VERSION,
+            "image": {"name": self.name, "distro": self.distro, "specDigest": self.spec_digest},
+            "arches": {a: lk.to_json() for a, lk in sorted(self.arches.items())},
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> ImageLock:
+        d = read_json(path)
+        if d.get("lockVersion") != LOCK_VERSION or "arches" not in d:
+            raise InputError(f"{path}: not a hardbake image lock (lockVersion {LOCK_VERSION} with arches)")
+        img = d.get("image", {})
+        return cls(
+            name=img.get("name", ""),
+            distro=img.get("distro", ""),
+            spec_digest=img.get("specDigest", ""),
+            arches={a: ArchLock.from_json(v, str(path)) for a, v in d["arches"].items()},
+        )
+
+
+def extra_repositories(loaded: LoadedSpec) -> tuple[Repository, ...]:
+    base = loaded.path.parent
+    return tuple(
+        Repository(r.name, r.uri, r.suite, tuple(r.components), (base / r.keyring).resolve())
+        for r in loaded.spec.repositories
+    )
+
+
+def _check_names(loaded: LoadedSpec, client: DebianClient, suites: tuple[str, ...], arch: str) -> None:
+    """Every package the spec names must exist: else point at its line."""
+    u = client.universe(suites, arch)
+    for i, item in enumerate(loaded.spec.packages):
+        name = item.lstrip("!").split("=", 1)[0].strip()
+        if not u.named(name) and not u.providers(name):
+            raise SpecError(
+                f"{loaded.where('packages', i)}: packages[{i}]: package {name!r} does not exist in "
+                f"{', '.join(suites)} ({arch})",
+                hint="check the spelling with `hardbake resolve NAME --suite ...`",
+            )
+    for i, d in enumerate(loaded.spec.drop):
+        if not u.named(d.package) and not u.providers(d.package):
+            raise SpecError(
+                f"{loaded.where('drop', i, 'package')}: drop[{i}].package: {d.package!r} does not exist"
+            )
+
+
+def lock_spec(loaded: LoadedSpec, client: DebianClient, archs: list[str] | None = None) -> ImageLock:
+    spec = loaded.spec
+    distro = distros.get(spec.distro)
+    suites = distro.suites
+    arches: dict[str, ArchLock] = {}
+    for arch in archs or spec.archs:
+        _check_names(loaded, client, suites, arch)
+        request = Request.from_args(spec.packages, {d.package: d.reason for d in spec.drop})
+        try:
+            res = resolve(client.universe(suites, arch), request)
+        except ResolveError as e:
+            raise SpecError(f"{loaded.path}: packages ({arch}): {e.message}", hint=e.hint) from e
+        repos = tuple((r.name, r.suite) for r in client.repositories(suites))
+        arches[arch] = ArchLock.from_resolution(res, repos)
+    return ImageLock(spec.name, spec.distro, loaded.digest, arches)
