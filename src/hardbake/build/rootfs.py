@@ -156,6 +156,11 @@ class RootFS:
                     self.tree[node.path] = node  # a package's own dir wins over an implied one
                 self.owners.setdefault(node.path, set()).add(pkg)
                 return
+            if (old.kind == "dir") != (node.kind == "dir") and node.package is not None:
+                raise ContentError(
+                    f"package {pkg}: entry {entry!r} would turn the {old.kind} /{node.path}"
+                    f"{f' of package {old.package}' if old.package else ''} into a {node.kind}"
+                )
             same = old.kind == node.kind and old.data == node.data and old.target == node.target
             if not same and node.package is not None and old.package is not None:
                 raise ContentError(
@@ -189,6 +194,8 @@ class RootFS:
         for ti, fo in members:
             try:
                 path = normalise(ti.name)
+                if normalise(ti.name, relocate=False) in MERGED_USR and not (ti.isdir() or ti.issym()):
+                    raise ValueError(f"it would replace the merged-/usr link /{normalise(ti.name, relocate=False)}")
             except ValueError as e:
                 raise ContentError(f"package {pkg}: unsafe entry {ti.name!r}: {e}") from e
             if not path:
@@ -198,8 +205,9 @@ class RootFS:
             gid = names.get(f"g:{ti.gname}", ti.gid) if ti.gname else ti.gid
             mode = stat.S_IMODE(ti.mode)
             mtime = int(ti.mtime)
+            top = normalise(ti.name, relocate=False)
             if ti.isdir():
-                if path in MERGED_USR:
+                if top in MERGED_USR:
                     continue  # Debian 12 packages ship ./bin/ etc. as directories: the link stays
                 self.put(Node(path, "dir", mode, uid, gid, mtime, package=pkg), entry=ti.name)
             elif ti.isreg():
@@ -208,7 +216,7 @@ class RootFS:
                     Node(path, "file", mode, uid, gid, mtime, data=fo.read(), package=pkg), entry=ti.name
                 )
             elif ti.issym():
-                if path in MERGED_USR:
+                if top in MERGED_USR:
                     continue  # Debian 13's base-files ships the very links we made
                 self.put(
                     Node(path, "symlink", 0o777, uid, gid, mtime, target=ti.linkname, package=pkg),
