@@ -207,7 +207,7 @@ class VulnDB:
                 cur = c.execute(
                     "INSERT INTO sources (feed, location, sha256, imported_at, data_date, covers, counts, skipped)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (p.feed.name, p.location, p.sha256, now, p.result.data_date, json.dumps(list(p.feed.covers)),
+                    (p.feed.name, p.location, p.sha256, now, p.result.data_date, json.dumps(_covers(p.result.records)),
                      json.dumps(_count_names(counts)), json.dumps(p.result.skipped)),
                 )
                 self._insert(int(cur.lastrowid or 0), p.result.records)
@@ -331,6 +331,19 @@ class VulnDB:
             f"SELECT DISTINCT vuln_id, source, release, kind FROM debian WHERE source IN ({q})",  # noqa: S608
             srcs,
         ).fetchall()
+
+
+def _covers(records: Iterable[Record]) -> list[str]:
+    """What an import covers, from what it holds (an OSV dump of PyPI covers pypi only)."""
+    out: set[str] = set()
+    for r in records:
+        if isinstance(r, DebianStatus):
+            out.add("deb")
+        elif isinstance(r, AffectedPackage):
+            out.add(r.ecosystem.value)
+        elif isinstance(r, KevEntry):
+            out.add("kev")
+    return sorted(out)
 
 
 def _count_names(c: Counter[str]) -> dict[str, int]:

@@ -6,12 +6,14 @@ says otherwise (`unknown_as`).
 
 Where a finding's severity comes from, first match wins:
 
-1. CVSS (v4, v3.x, v2 vector or score) from any record of the vulnerability or its aliases.
+1. CVSS (v4, v3.x, v2 vector or score) from any record of the vulnerability or its aliases
+   (CVSS rates the vulnerability, so an alias's record counts).
    Base score 0.0 -> negligible; 0.1-3.9 low; 4.0-6.9 medium; 7.0-8.9 high; 9.0-10 critical
    (the qualitative scale of CVSS v3.1 spec section 5; v2 has no "critical" band but the
    same numeric cut-offs are applied, as NVD's v3 bands are the ones users read).
-2. The vendor's own label when the feed has one (Node.js core `severity`, GHSA's
-   `database_specific.severity`: moderate -> medium).
+2. The vendor's own label, on the finding's own record only (a label rates that vendor's
+   product): Node.js core `severity`, GHSA's `database_specific.severity` (moderate ->
+   medium).
 3. The Debian tracker's urgency: unimportant -> negligible, low -> low, medium -> medium,
    high -> high. "not yet assigned", an empty urgency and `end-of-life` (which the tracker
    stores in the urgency field but is a state, not a severity) -> unknown. A trailing `*`
