@@ -95,10 +95,15 @@ class SourceInfo:
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         return {
-            "feed": self.feed, "location": self.location, "sha256": self.sha256,
-            "imported_at": self.imported_at.isoformat(timespec="seconds"), "data_date": self.data_date,
-            "age_hours": round(self.age(now).total_seconds() / 3600, 1), "covers": list(self.covers),
-            "counts": self.counts, "skipped": list(self.skipped),
+            "feed": self.feed,
+            "location": self.location,
+            "sha256": self.sha256,
+            "imported_at": self.imported_at.isoformat(timespec="seconds"),
+            "data_date": self.data_date,
+            "age_hours": round(self.age(now).total_seconds() / 3600, 1),
+            "covers": list(self.covers),
+            "counts": self.counts,
+            "skipped": list(self.skipped),
         }
 
 
@@ -133,20 +138,21 @@ class VulnDB:
             conn.execute("PRAGMA journal_mode = WAL")
             row = conn.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
             if row is None:
-                conn.executescript(
-                    f"BEGIN IMMEDIATE;{_SCHEMA}"
-                    f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
-                )
+                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA)  # stays open until the COMMIT below
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
             else:
                 (v,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
                 if int(v) != SCHEMA_VERSION:
                     conn.close()
                     raise EnvError(
-                        f"vulnerability DB {path} has schema version {v}, this hardbake needs {SCHEMA_VERSION}",
+                        f"vulnerability DB {path} has schema version {v}; hardbake needs {SCHEMA_VERSION}",
                         hint=f"delete {path} and run `hardbake db update` again",
                     )
         except sqlite3.DatabaseError as e:
-            raise EnvError(f"cannot open vulnerability DB {path}: {e}", hint=f"delete {path} and update") from e
+            raise EnvError(
+                f"cannot open vulnerability DB {path}: {e}", hint=f"delete {path} and update"
+            ) from e
         return cls(conn, path, clock or (lambda: datetime.now(UTC)))
 
     def close(self) -> None:
@@ -180,7 +186,9 @@ class VulnDB:
             out.append(Parsed(feed, loaded.location, loaded.sha256, result))
         return out
 
-    def update(self, locations: Sequence[str], progress: Progress | None = None, **kw: Any) -> list[SourceInfo]:
+    def update(
+        self, locations: Sequence[str], progress: Progress | None = None, **kw: Any
+    ) -> list[SourceInfo]:
         """Import every location in one transaction: all of them, or (on any error) none."""
         parsed = [p for loc in locations for p in self.parse_location(loc, progress, **kw)]
         return self.write(parsed, progress)
@@ -205,30 +213,78 @@ class VulnDB:
                 c.execute("DELETE FROM sources WHERE feed = ? AND location = ?", (p.feed.name, p.location))
                 counts = Counter(type(r).__name__ for r in p.result.records)
                 cur = c.execute(
-                    "INSERT INTO sources (feed, location, sha256, imported_at, data_date, covers, counts, skipped)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (p.feed.name, p.location, p.sha256, now, p.result.data_date, json.dumps(_covers(p.result.records)),
-                     json.dumps(_count_names(counts)), json.dumps(p.result.skipped)),
+                    "INSERT INTO sources (feed, location, sha256, imported_at, data_date, covers, counts,"
+                    " skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        p.feed.name,
+                        p.location,
+                        p.sha256,
+                        now,
+                        p.result.data_date,
+                        json.dumps(_covers(p.result.records)),
+                        json.dumps(_count_names(counts)),
+                        json.dumps(p.result.skipped),
+                    ),
                 )
                 self._insert(int(cur.lastrowid or 0), p.result.records)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
-        return [s for s in self.sources() if any(s.feed == p.feed.name and s.location == p.location for p in parsed)]
+        return [
+            s
+            for s in self.sources()
+            if any(s.feed == p.feed.name and s.location == p.location for p in parsed)
+        ]
 
     def _insert(self, sid: int, records: Iterable[Record]) -> None:
-        vulns, aliases, debian, affected, kev, changelog = [], [], [], [], [], []
+        vulns: list[tuple[Any, ...]] = []
+        aliases: list[tuple[Any, ...]] = []
+        debian: list[tuple[Any, ...]] = []
+        affected: list[tuple[Any, ...]] = []
+        kev: list[tuple[Any, ...]] = []
+        changelog: list[tuple[Any, ...]] = []
         for r in records:
             if isinstance(r, DebianStatus):
-                debian.append((sid, r.vuln_id, r.source, r.release, r.kind.value, r.fixed_version,
-                               r.urgency, r.reason, r.origin, r.bug))
+                debian.append(
+                    (
+                        sid,
+                        r.vuln_id,
+                        r.source,
+                        r.release,
+                        r.kind.value,
+                        r.fixed_version,
+                        r.urgency,
+                        r.reason,
+                        r.origin,
+                        r.bug,
+                    )
+                )
             elif isinstance(r, AffectedPackage):
-                affected.append((sid, r.vuln_id, r.ecosystem.value, r.name, r.distro,
-                                 json.dumps(list(r.ranges)), json.dumps(list(r.versions))))
+                affected.append(
+                    (
+                        sid,
+                        r.vuln_id,
+                        r.ecosystem.value,
+                        r.name,
+                        r.distro,
+                        json.dumps(list(r.ranges)),
+                        json.dumps(list(r.versions)),
+                    )
+                )
             elif isinstance(r, VulnRecord):
-                vulns.append((sid, r.id, r.summary, r.cvss_vector, r.cvss_score, r.vendor_severity,
-                              r.published, r.modified))
+                vulns.append(
+                    (
+                        sid,
+                        r.id,
+                        r.summary,
+                        r.cvss_vector,
+                        r.cvss_score,
+                        r.vendor_severity,
+                        r.published,
+                        r.modified,
+                    )
+                )
                 aliases.extend((sid, r.id, a) for a in r.aliases)
             elif isinstance(r, KevEntry):
                 kev.append((sid, r.cve, r.date_added, r.due_date, int(r.ransomware), r.name))
@@ -250,8 +306,16 @@ class VulnDB:
             " ORDER BY feed, location"
         ).fetchall()
         return [
-            SourceInfo(f, loc, sha, datetime.fromisoformat(at), dd, tuple(json.loads(cov)), json.loads(cnt),
-                       tuple(json.loads(sk)))
+            SourceInfo(
+                f,
+                loc,
+                sha,
+                datetime.fromisoformat(at),
+                dd,
+                tuple(json.loads(cov)),
+                json.loads(cnt),
+                tuple(json.loads(sk)),
+            )
             for f, loc, sha, at, dd, cov, cnt, sk in rows
         ]
 
@@ -278,8 +342,8 @@ class VulnDB:
     def debian_rows(self, source: str) -> list[tuple[Any, ...]]:
         """(vuln_id, release, kind, fixed_version, urgency, reason, origin, imported_at) rows."""
         return self.conn.execute(
-            "SELECT d.vuln_id, d.release, d.kind, d.fixed_version, d.urgency, d.reason, d.origin, s.imported_at"
-            " FROM debian d JOIN sources s ON s.id = d.source_id WHERE d.source = ?",
+            "SELECT d.vuln_id, d.release, d.kind, d.fixed_version, d.urgency, d.reason, d.origin,"
+            " s.imported_at FROM debian d JOIN sources s ON s.id = d.source_id WHERE d.source = ?",
             (source,),
         ).fetchall()
 
@@ -316,7 +380,9 @@ class VulnDB:
         from hardbake.debian.version import DebVersion
 
         best: dict[str, str] = {}
-        for vid, version in self.conn.execute("SELECT vuln_id, version FROM changelog WHERE source = ?", (source,)):
+        for vid, version in self.conn.execute(
+            "SELECT vuln_id, version FROM changelog WHERE source = ?", (source,)
+        ):
             if vid not in best or DebVersion(version) < DebVersion(best[vid]):
                 best[vid] = version
         return best
@@ -347,6 +413,11 @@ def _covers(records: Iterable[Record]) -> list[str]:
 
 
 def _count_names(c: Counter[str]) -> dict[str, int]:
-    names = {"VulnRecord": "vulnerabilities", "DebianStatus": "debian_rows", "AffectedPackage": "affected_packages",
-             "KevEntry": "known_exploited", "ChangelogFix": "changelog_fixes"}
+    names = {
+        "VulnRecord": "vulnerabilities",
+        "DebianStatus": "debian_rows",
+        "AffectedPackage": "affected_packages",
+        "KevEntry": "known_exploited",
+        "ChangelogFix": "changelog_fixes",
+    }
     return {names.get(k, k): v for k, v in sorted(c.items())}

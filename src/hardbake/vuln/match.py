@@ -23,6 +23,7 @@ affected.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -70,7 +71,11 @@ def _ge(a: str, b: str) -> bool:
 
 
 def debian_verdict(
-    installed: str, own: tuple[Any, ...] | None, sid: tuple[Any, ...] | None, changelog_fix: str | None, release: str
+    installed: str,
+    own: tuple[Any, ...] | None,
+    sid: tuple[Any, ...] | None,
+    changelog_fix: str | None,
+    release: str,
 ) -> Verdict | None:
     """Decide one CVE for one source version. Rows are (kind, fixed_version, urgency, reason, origin)."""
     urgency = (own[2] if own else None) or (sid[2] if sid else None)
@@ -84,7 +89,9 @@ def debian_verdict(
     sid_fix = sid[1] if sid and Kind(sid[0]) is Kind.fixed and sid[1] not in (None, "0") else None
     if kind is Kind.fixed:
         if fixed == "0":
-            return Verdict(State.not_affected, None, urgency, reason, origin, "fixed_version 0: never affected")
+            return Verdict(
+                State.not_affected, None, urgency, reason, origin, "fixed_version 0: never affected"
+            )
         if _ge(installed, fixed):
             return Verdict(State.fixed, fixed, urgency, None, origin)
         if inherited:
@@ -94,11 +101,13 @@ def debian_verdict(
         return Verdict(State.fixed_available, fixed, urgency, reason, origin)
     if sid_fix and _ge(installed, sid_fix):
         # the release's triage predates a version that already carries the unstable fix
-        return Verdict(State.fixed, sid_fix, urgency, None, origin, "installed version includes the unstable fix")
+        return Verdict(
+            State.fixed, sid_fix, urgency, None, origin, "installed version includes the unstable fix"
+        )
     if kind in (Kind.unfixed, Kind.removed, Kind.itp):
         state = State.unimportant if from_urgency(urgency) is Severity.negligible else State.affected
-        note = "package removed from unstable; no Debian fix will come" if kind is Kind.removed else None
-        return Verdict(state, None, urgency, reason, origin, note)
+        removed = "package removed from unstable; no Debian fix will come"
+        return Verdict(state, None, urgency, reason, origin, removed if kind is Kind.removed else None)
     return Verdict(_KIND_STATE[kind], None, urgency, reason, origin)
 
 
@@ -112,9 +121,9 @@ class Matcher:
 
     # -- severity, aliases, KEV ----------------------------------------------------------
 
-    def describe(self, vid: str, extra_aliases: Iterable[str] = (), urgency: str | None = None) -> tuple[
-        tuple[str, ...], Severity, str, str, bool
-    ]:
+    def describe(
+        self, vid: str, extra_aliases: Iterable[str] = (), urgency: str | None = None
+    ) -> tuple[tuple[str, ...], Severity, str, str, bool]:
         """(aliases, severity, severity source, summary, known exploited) for a vulnerability."""
         ck = f"{vid}|{urgency}"
         if ck in self._sev:
@@ -128,12 +137,13 @@ class Matcher:
         # a vendor's label rates its own product: only the finding's own record's counts
         vendor = next((r for r in rows if r[4] and r[0] == vid), None)
         if scored is not None:
-            sev, source = from_score(float(scored[3])), f"cvss {scored[3]}" + (f" ({scored[2]})" if scored[2] else "")
+            sev, source = (
+                from_score(float(scored[3])),
+                f"cvss {scored[3]}" + (f" ({scored[2]})" if scored[2] else ""),
+            )
         elif vendor is not None:
-            try:
+            with contextlib.suppress(InputError):
                 sev, source = Severity.parse(vendor[4]), f"vendor {vendor[4]}"
-            except InputError:
-                pass
         if source == "none" and urgency:
             sev = from_urgency(urgency)
             source = f"debian urgency {urgency}" if sev is not Severity.unknown else "none"
@@ -142,11 +152,24 @@ class Matcher:
         self._sev[ck] = out
         return out
 
-    def _finding(self, vid: str, pkg: InstalledPackage, state: State, fixed: str | None, *, feed: str,
-                 origin: str, reason: str | None = None, urgency: str | None = None, note: str | None = None,
-                 aliases: Iterable[str] = ()) -> Finding:
+    def _finding(
+        self,
+        vid: str,
+        pkg: InstalledPackage,
+        state: State,
+        fixed: str | None,
+        *,
+        feed: str,
+        origin: str,
+        reason: str | None = None,
+        urgency: str | None = None,
+        note: str | None = None,
+        aliases: Iterable[str] = (),
+    ) -> Finding:
         al, sev, src, summary, kev = self.describe(vid, aliases, urgency)
-        return Finding(vid, al, pkg, state, sev, src, fixed, reason, urgency, kev, feed, origin, summary, note)
+        return Finding(
+            vid, al, pkg, state, sev, src, fixed, reason, urgency, kev, feed, origin, summary, note
+        )
 
     # -- Debian ---------------------------------------------------------------------------
 
@@ -182,8 +205,17 @@ class Matcher:
         for vid, v in self._debian_verdicts(pkg.source, pkg.source_version, release):
             decided.add(vid)
             found.append(
-                self._finding(vid, pkg, v.state, v.fixed_version, feed="debian-tracker", origin=v.origin,
-                              reason=v.reason, urgency=v.urgency, note=v.note)
+                self._finding(
+                    vid,
+                    pkg,
+                    v.state,
+                    v.fixed_version,
+                    feed="debian-tracker",
+                    origin=v.origin,
+                    reason=v.reason,
+                    urgency=v.urgency,
+                    note=v.note,
+                )
             )
         for vid, row_distro, ranges_s, versions_s in self.db.affected_rows("deb", pkg.source):
             if row_distro != d:
@@ -191,20 +223,31 @@ class Matcher:
             aliases, *_ = self.describe(vid)
             if vid in decided or decided.intersection(aliases):
                 continue
-            found.extend(self._range_finding(vid, pkg, Ecosystem.deb, pkg.source_version, ranges_s, versions_s))
+            found.extend(
+                self._range_finding(vid, pkg, Ecosystem.deb, pkg.source_version, ranges_s, versions_s)
+            )
         return found
 
     # -- languages ------------------------------------------------------------------------
 
-    def _range_finding(self, vid: str, pkg: InstalledPackage, eco: Ecosystem, version: str, ranges_s: str,
-                       versions_s: str) -> list[Finding]:
+    def _range_finding(
+        self, vid: str, pkg: InstalledPackage, eco: Ecosystem, version: str, ranges_s: str, versions_s: str
+    ) -> list[Finding]:
         ranges, versions = json.loads(ranges_s), json.loads(versions_s)
         if not range_eval.is_affected(eco, version, ranges, versions):
             return []
         fixed = range_eval.fixed_version(eco, version, ranges)
         state = State.fixed_available if fixed else State.affected
-        return [self._finding(vid, pkg, state, fixed, feed="osv" if not vid.startswith("NSWG") else
-                              "nodejs-security-wg", origin=vid)]
+        return [
+            self._finding(
+                vid,
+                pkg,
+                state,
+                fixed,
+                feed="osv" if not vid.startswith("NSWG") else "nodejs-security-wg",
+                origin=vid,
+            )
+        ]
 
     def match_language(self, pkg: InstalledPackage) -> list[Finding]:
         name = normalise_name(pkg.ecosystem, pkg.name)

@@ -77,7 +77,9 @@ def validate(ecosystem: Ecosystem, ranges: Sequence[RangeDict]) -> None:
             try:
                 key(version)
             except (InputError, ValueError, TypeError) as e:
-                raise UnreadableVersion(f"{rtype} range event {kind}={version!r} is not a valid version: {e}") from e
+                raise UnreadableVersion(
+                    f"{rtype} range event {kind}={version!r} is not a valid version: {e}"
+                ) from e
 
 
 def _in_osv_range(vkey: Any, r: RangeDict, key: Callable[[str], Any]) -> bool:
@@ -124,9 +126,9 @@ def is_affected(
         rtype = r.get("type")
         if rtype == "NODE_SEMVER":
             vuln, patched = r.get("vulnerable"), r.get("patched")
-            if vuln is not None and semver.satisfies(version, str(vuln)):
-                if patched is None or not semver.satisfies(version, str(patched)):
-                    return True
+            in_vulnerable = vuln is not None and semver.satisfies(version, str(vuln))
+            if in_vulnerable and (patched is None or not semver.satisfies(version, str(patched))):
+                return True
             continue
         if rtype == "GIT":
             continue

@@ -36,9 +36,14 @@ class VexDecision:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "status": self.status, "justification": self.justification,
-            "impact_statement": self.impact_statement, "author": self.author, "trusted": self.trusted,
-            "timestamp": self.timestamp, "document": self.document, "statement_id": self.statement_id,
+            "status": self.status,
+            "justification": self.justification,
+            "impact_statement": self.impact_statement,
+            "author": self.author,
+            "trusted": self.trusted,
+            "timestamp": self.timestamp,
+            "document": self.document,
+            "statement_id": self.statement_id,
             "overridden": list(self.overridden),
         }
 
@@ -75,15 +80,31 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         p = self.package
         return {
-            "id": self.id, "aliases": list(self.aliases), "state": self.state.value,
-            "severity": self.severity.value, "severity_source": self.severity_source,
-            "fixed_version": self.fixed_version, "reason": self.reason, "urgency": self.urgency,
-            "known_exploited": self.known_exploited, "feed": self.feed, "origin": self.origin,
-            "summary": self.summary, "note": self.note,
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "state": self.state.value,
+            "severity": self.severity.value,
+            "severity_source": self.severity_source,
+            "fixed_version": self.fixed_version,
+            "reason": self.reason,
+            "urgency": self.urgency,
+            "known_exploited": self.known_exploited,
+            "feed": self.feed,
+            "origin": self.origin,
+            "summary": self.summary,
+            "note": self.note,
             "package": {
-                "ecosystem": p.ecosystem.value, "name": p.name, "version": p.version, "source": p.source,
-                "source_version": p.source_version, "distro": p.distro, "arch": p.arch, "purl": p.purl,
-                "layer_digest": p.layer_digest, "layer_index": p.layer_index, "path": p.path,
+                "ecosystem": p.ecosystem.value,
+                "name": p.name,
+                "version": p.version,
+                "source": p.source,
+                "source_version": p.source_version,
+                "distro": p.distro,
+                "arch": p.arch,
+                "purl": p.purl,
+                "layer_digest": p.layer_digest,
+                "layer_index": p.layer_index,
+                "path": p.path,
             },
             "vex": self.vex.to_json() if self.vex else None,
         }
@@ -92,14 +113,37 @@ class Finding:
     def from_json(cls, d: dict[str, Any]) -> Finding:
         p = d["package"]
         pkg = InstalledPackage(
-            Ecosystem(p["ecosystem"]), p["name"], p["version"], p.get("source"), p.get("source_version"),
-            p.get("distro"), p.get("arch"), p.get("purl"), p.get("layer_digest"), p.get("layer_index"), p.get("path"),
+            Ecosystem(p["ecosystem"]),
+            p["name"],
+            p["version"],
+            p.get("source"),
+            p.get("source_version"),
+            p.get("distro"),
+            p.get("arch"),
+            p.get("purl"),
+            p.get("layer_digest"),
+            p.get("layer_index"),
+            p.get("path"),
         )
-        vex = VexDecision(**{**d["vex"], "overridden": tuple(d["vex"]["overridden"])}) if d.get("vex") else None
+        vex = (
+            VexDecision(**{**d["vex"], "overridden": tuple(d["vex"]["overridden"])}) if d.get("vex") else None
+        )
         return cls(
-            d["id"], tuple(d["aliases"]), pkg, State(d["state"]), Severity(d["severity"]), d["severity_source"],
-            d.get("fixed_version"), d.get("reason"), d.get("urgency"), d.get("known_exploited", False),
-            d.get("feed", ""), d.get("origin", ""), d.get("summary", ""), d.get("note"), vex,
+            d["id"],
+            tuple(d["aliases"]),
+            pkg,
+            State(d["state"]),
+            Severity(d["severity"]),
+            d["severity_source"],
+            d.get("fixed_version"),
+            d.get("reason"),
+            d.get("urgency"),
+            d.get("known_exploited", False),
+            d.get("feed", ""),
+            d.get("origin", ""),
+            d.get("summary", ""),
+            d.get("note"),
+            vex,
         )
 
 
@@ -126,8 +170,10 @@ class GateResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "fail_on": self.fail_on.value if self.fail_on else None, "unknown_as": self.unknown_as.value,
-            "ignore_states": sorted(s.value for s in self.ignore_states), "failed": self.failed,
+            "fail_on": self.fail_on.value if self.fail_on else None,
+            "unknown_as": self.unknown_as.value,
+            "ignore_states": sorted(s.value for s in self.ignore_states),
+            "failed": self.failed,
             "failing": [{"id": f.id, "package": f.package.key} for f in self.failing],
         }
 
@@ -150,12 +196,18 @@ class ScanReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "schema": "hardbake-scan/1", "ref": self.ref, "digest": self.digest, "distro": self.distro,
-            "generated_at": self.generated_at, "packages": self.packages,
+            "schema": "hardbake-scan/1",
+            "ref": self.ref,
+            "digest": self.digest,
+            "distro": self.distro,
+            "generated_at": self.generated_at,
+            "packages": self.packages,
             "findings": [f.to_json() for f in self.findings],
             "resolved": [f.to_json() for f in self.resolved],
-            "coverage": [c.to_json() for c in self.coverage], "gate": self.gate.to_json(),
-            "warnings": list(self.warnings), "db_sources": list(self.sources),
+            "coverage": [c.to_json() for c in self.coverage],
+            "gate": self.gate.to_json(),
+            "warnings": list(self.warnings),
+            "db_sources": list(self.sources),
             "vex_documents": list(self.vex_documents),
         }
 
@@ -164,20 +216,30 @@ class ScanReport:
         from hardbake.errors import InputError
 
         if d.get("schema") != "hardbake-scan/1":
-            raise InputError("not a hardbake scan report (schema hardbake-scan/1)", hint="use `scan --format json`")
+            raise InputError(
+                "not a hardbake scan report (schema hardbake-scan/1)", hint="use `scan --format json`"
+            )
         findings = tuple(Finding.from_json(f) for f in d["findings"])
         g = d["gate"]
         gate = GateResult(
-            Severity(g["fail_on"]) if g.get("fail_on") else None, Severity(g["unknown_as"]),
+            Severity(g["fail_on"]) if g.get("fail_on") else None,
+            Severity(g["unknown_as"]),
             frozenset(State(s) for s in g["ignore_states"]),
             tuple(f for f in findings if {"id": f.id, "package": f.package.key} in g["failing"]),
         )
         return cls(
-            d["ref"], d.get("digest"), d.get("distro"), findings,
+            d["ref"],
+            d.get("digest"),
+            d.get("distro"),
+            findings,
             tuple(Finding.from_json(f) for f in d.get("resolved", [])),
-            tuple(Coverage(c["ecosystem"], c["status"], tuple(c["feeds"])) for c in d["coverage"]), gate,
-            tuple(d.get("warnings", [])), tuple(d.get("db_sources", [])), tuple(d.get("vex_documents", [])),
-            d.get("generated_at", ""), d.get("packages", 0),
+            tuple(Coverage(c["ecosystem"], c["status"], tuple(c["feeds"])) for c in d["coverage"]),
+            gate,
+            tuple(d.get("warnings", [])),
+            tuple(d.get("db_sources", [])),
+            tuple(d.get("vex_documents", [])),
+            d.get("generated_at", ""),
+            d.get("packages", 0),
         )
 
     def at_or_above(self, sev: Severity) -> list[Finding]:

@@ -73,17 +73,29 @@ def scan(
             names.append(str(d))
     all_findings = _dedupe(Matcher(db).match(target))
     resolved = tuple(f for f in all_findings if f.state is State.fixed)
-    reported = vex.apply.apply([f for f in all_findings if f.state is not State.fixed], statements, target, vex_trust)
+    reported = vex.apply.apply(
+        [f for f in all_findings if f.state is not State.fixed], statements, target, vex_trust
+    )
     warnings = list(db.stale(max_age, now))
     cov = coverage(target, db)
-    warnings += [f"{c.ecosystem}: not covered by any feed in the DB" for c in cov if c.status == "not covered"]
+    warnings += [
+        f"{c.ecosystem}: not covered by any feed in the DB" for c in cov if c.status == "not covered"
+    ]
     if not any("kev" in s.covers for s in db.sources()):
         warnings.append("no CISA KEV catalog imported: known-exploited flags are unavailable")
     if any(p.ecosystem is Ecosystem.deb and not (p.distro or target.distro) for p in target.packages):
         warnings.append("deb packages without a distro were not matched (no os-release distro known)")
     return ScanReport(
-        ref=target.ref, digest=target.digest, distro=target.distro, findings=tuple(reported), resolved=resolved,
-        coverage=cov, gate=gate.evaluate(reported, fail_on, unknown_as, ignore_states), warnings=tuple(warnings),
-        sources=tuple(s.to_json(now) for s in db.sources()), vex_documents=tuple(dict.fromkeys(names)),
-        generated_at=now.isoformat(timespec="seconds"), packages=len(target.packages),
+        ref=target.ref,
+        digest=target.digest,
+        distro=target.distro,
+        findings=tuple(reported),
+        resolved=resolved,
+        coverage=cov,
+        gate=gate.evaluate(reported, fail_on, unknown_as, ignore_states),
+        warnings=tuple(warnings),
+        sources=tuple(s.to_json(now) for s in db.sources()),
+        vex_documents=tuple(dict.fromkeys(names)),
+        generated_at=now.isoformat(timespec="seconds"),
+        packages=len(target.packages),
     )

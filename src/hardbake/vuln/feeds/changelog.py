@@ -61,8 +61,8 @@ def parse_changelog(text: str, name: str = "changelog") -> tuple[list[ChangelogF
 
 
 class ChangelogFeed:
-    name = "debian-changelog"
-    covers = ("deb",)
+    name: str = "debian-changelog"
+    covers: tuple[str, ...] = ("deb",)
 
     def detect(self, doc: Document) -> bool:
         return isinstance(doc.data, str) and _is_changelog(doc.data)

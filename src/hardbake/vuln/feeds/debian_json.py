@@ -66,8 +66,8 @@ def release_kind(rel: Mapping[str, Any], where: str) -> tuple[Kind, str | None, 
 
 
 class DebianJsonFeed:
-    name = "debian-tracker-json"
-    covers = ("deb",)
+    name: str = "debian-tracker-json"
+    covers: tuple[str, ...] = ("deb",)
 
     def detect(self, doc: Document) -> bool:
         return _is_export(doc.data)
@@ -96,7 +96,14 @@ class DebianJsonFeed:
                             urgency = None
                         out.records.append(
                             DebianStatus(
-                                vid, pkg, codename, kind, fixed, urgency, reason, "tracker-json",
+                                vid,
+                                pkg,
+                                codename,
+                                kind,
+                                fixed,
+                                urgency,
+                                reason,
+                                "tracker-json",
                                 bug if isinstance(bug, int) else None,
                             )
                         )

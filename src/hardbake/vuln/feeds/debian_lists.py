@@ -69,8 +69,8 @@ def parse_text(text: str, name: str) -> list[Entry]:
 
 
 class DebianListsFeed:
-    name = "debian-tracker-lists"
-    covers = ("deb",)
+    name: str = "debian-tracker-lists"
+    covers: tuple[str, ...] = ("deb",)
 
     def detect(self, doc: Document) -> bool:
         return isinstance(doc.data, str) and _is_list(doc.data)

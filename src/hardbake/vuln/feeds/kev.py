@@ -21,8 +21,8 @@ def _is_kev(data: Any) -> bool:
 
 
 class KevFeed:
-    name = "cisa-kev"
-    covers = ("kev",)
+    name: str = "cisa-kev"
+    covers: tuple[str, ...] = ("kev",)
 
     def detect(self, doc: Document) -> bool:
         return _is_kev(doc.data)
@@ -36,7 +36,9 @@ class KevFeed:
                     raise FeedFormatError(f"{d.name}: vulnerabilities[{i}] has no cveID")
                 out.records.append(
                     KevEntry(
-                        cve, v.get("dateAdded"), v.get("dueDate"),
+                        cve,
+                        v.get("dateAdded"),
+                        v.get("dueDate"),
                         str(v.get("knownRansomwareCampaignUse", "")).lower() == "known",
                         str(v.get("vulnerabilityName", "")),
                     )

@@ -15,7 +15,14 @@ from typing import Any
 
 from hardbake.errors import InputError
 from hardbake.vuln import ranges as range_eval
-from hardbake.vuln.feeds.interface import AffectedPackage, Document, FeedResult, VulnRecord, looks_like, records_of
+from hardbake.vuln.feeds.interface import (
+    AffectedPackage,
+    Document,
+    FeedResult,
+    VulnRecord,
+    looks_like,
+    records_of,
+)
 from hardbake.vuln.interface import Ecosystem
 from hardbake.vuln.severity import cvss_score
 from hardbake.vuln.state import FeedFormatError
@@ -43,8 +50,8 @@ def _range(vid: str, vulnerable: Any, patched: Any, where: str) -> dict[str, Any
 
 
 class NodejsWgFeed:
-    name = "nodejs-security-wg"
-    covers = ("npm", "generic")
+    name: str = "nodejs-security-wg"
+    covers: tuple[str, ...] = ("npm", "generic")
 
     def detect(self, doc: Document) -> bool:
         return looks_like(doc.data, _is_npm) or looks_like(doc.data, _is_core)
@@ -66,14 +73,21 @@ class NodejsWgFeed:
                         score = cvss_score(vector)
                     out.records.append(
                         VulnRecord(
-                            vid, tuple(a.get("cves") or ()), str(a.get("title") or ""), vector,
-                            float(score) if isinstance(score, int | float) else None, None,
-                            a.get("publish_date"), a.get("updated_at"),
+                            vid,
+                            tuple(a.get("cves") or ()),
+                            str(a.get("title") or ""),
+                            vector,
+                            float(score) if isinstance(score, int | float) else None,
+                            None,
+                            a.get("publish_date"),
+                            a.get("updated_at"),
                         )
                     )
                     out.records.append(AffectedPackage(vid, Ecosystem.npm, str(a["module_name"]), (rng,)))
             else:
-                items = d.data.items() if isinstance(d.data, Mapping) and not _is_core(d.data) else [("", d.data)]
+                items = (
+                    d.data.items() if isinstance(d.data, Mapping) and not _is_core(d.data) else [("", d.data)]
+                )
                 for key, c in items:
                     if not isinstance(c, Mapping) or not _is_core(c):
                         raise FeedFormatError(f"{d.name}: core entry {key!r} lacks cve/vulnerable/patched")
@@ -87,9 +101,13 @@ class NodejsWgFeed:
                     sev = c.get("severity")
                     out.records.append(
                         VulnRecord(
-                            vid, tuple(c.get("cve") or ()), str(c.get("description") or c.get("overview") or "")[:500],
-                            vector, float(score) if isinstance(score, int | float) else None,
-                            sev if isinstance(sev, str) and sev != "unknown" else None, c.get("publish_date"),
+                            vid,
+                            tuple(c.get("cve") or ()),
+                            str(c.get("description") or c.get("overview") or "")[:500],
+                            vector,
+                            float(score) if isinstance(score, int | float) else None,
+                            sev if isinstance(sev, str) and sev != "unknown" else None,
+                            c.get("publish_date"),
                         )
                     )
                     out.records.append(AffectedPackage(vid, Ecosystem.generic, "node", (rng,)))

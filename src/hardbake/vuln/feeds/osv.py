@@ -22,7 +22,14 @@ from typing import Any
 from hardbake import distro as distros
 from hardbake.errors import InputError
 from hardbake.vuln import ranges as range_eval
-from hardbake.vuln.feeds.interface import AffectedPackage, Document, FeedResult, VulnRecord, looks_like, records_of
+from hardbake.vuln.feeds.interface import (
+    AffectedPackage,
+    Document,
+    FeedResult,
+    VulnRecord,
+    looks_like,
+    records_of,
+)
 from hardbake.vuln.interface import Ecosystem
 from hardbake.vuln.severity import cvss_score
 from hardbake.vuln.state import FeedFormatError
@@ -72,8 +79,8 @@ def _severity(rec: Mapping[str, Any]) -> tuple[str | None, float | None, str | N
 
 
 class OsvFeed:
-    name = "osv"
-    covers = ("pypi", "npm", "maven", "golang", "deb")
+    name: str = "osv"
+    covers: tuple[str, ...] = ("pypi", "npm", "maven", "golang", "deb")
 
     def detect(self, doc: Document) -> bool:
         return looks_like(doc.data, _is_osv)
@@ -93,12 +100,23 @@ class OsvFeed:
                 aliases = tuple(str(a) for a in rec.get("aliases") or ())
                 summary = str(rec.get("summary") or rec.get("details") or "")[:500]
                 out.records.append(
-                    VulnRecord(vid, aliases, summary, vector, score, vendor, rec.get("published"), rec.get("modified"))
+                    VulnRecord(
+                        vid,
+                        aliases,
+                        summary,
+                        vector,
+                        score,
+                        vendor,
+                        rec.get("published"),
+                        rec.get("modified"),
+                    )
                 )
                 for aff in rec.get("affected") or []:
                     pkg = aff.get("package") if isinstance(aff, Mapping) else None
                     if not isinstance(pkg, Mapping) or not pkg.get("name") or not pkg.get("ecosystem"):
-                        raise FeedFormatError(f"{d.name}: {vid}: affected entry without package name/ecosystem")
+                        raise FeedFormatError(
+                            f"{d.name}: {vid}: affected entry without package name/ecosystem"
+                        )
                     eco = _ecosystem(str(pkg["ecosystem"]))
                     if eco is None:
                         skipped[f"ecosystem {pkg['ecosystem']}"] += 1
@@ -122,7 +140,11 @@ class OsvFeed:
                         continue
                     out.records.append(
                         AffectedPackage(
-                            vid, ecosystem, normalise_name(ecosystem, str(pkg["name"])), tuple(ranges), versions,
+                            vid,
+                            ecosystem,
+                            normalise_name(ecosystem, str(pkg["name"])),
+                            tuple(ranges),
+                            versions,
                             distro,
                         )
                     )

@@ -109,17 +109,23 @@ def load(location: str, client: httpx.Client | None = None) -> Loaded:
         out = Loaded(location, "")
         out.documents.extend(_decode(location, raw, date))
     elif "://" in location:
-        raise InputError(f"unsupported URL scheme in {location!r}", hint="use http(s)://, a file or a directory")
+        raise InputError(
+            f"unsupported URL scheme in {location!r}", hint="use http(s)://, a file or a directory"
+        )
     else:
         p = Path(location).expanduser()
         if not p.exists():
             raise InputError(f"--from {location}: no such file or directory")
         out = Loaded(str(p.resolve()), "")
-        files = [p] if p.is_file() else sorted(
-            Path(root) / f
-            for root, dirs, fs in os.walk(p)
-            for f in fs
-            if not any(part.startswith(".") for part in Path(root).relative_to(p).parts)
+        files = (
+            [p]
+            if p.is_file()
+            else sorted(
+                Path(root) / f
+                for root, dirs, fs in os.walk(p)
+                for f in fs
+                if not any(part.startswith(".") for part in Path(root).relative_to(p).parts)
+            )
         )
         for f in files:
             raw = f.read_bytes()

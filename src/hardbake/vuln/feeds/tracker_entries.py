@@ -125,10 +125,10 @@ def join(entries: Iterable[Entry], origin: str) -> tuple[list[DebianStatus], lis
         for ref in adv.xrefs:
             if not ref.startswith(("DSA-", "DLA-")):
                 add_advisory(ref, adv)
-    for cve in cves.values():
-        for ref in cve.xrefs:
-            if ref in advisories and cve.id not in advisories[ref].xrefs:
-                add_advisory(cve.id, advisories[ref])
+    for cve_entry in cves.values():
+        for ref in cve_entry.xrefs:
+            if ref in advisories and cve_entry.id not in advisories[ref].xrefs:
+                add_advisory(cve_entry.id, advisories[ref])
 
     rows: list[DebianStatus] = []
     records: list[VulnRecord] = []
@@ -149,8 +149,15 @@ def join(entries: Iterable[Entry], origin: str) -> tuple[list[DebianStatus], lis
                 seen.add(key)
                 rows.append(
                     DebianStatus(
-                        cve_id, line.package, release, line.kind, line.version,
-                        line.urgency or sid_urgency.get(line.package), line.reason, origin, line.bug,
+                        cve_id,
+                        line.package,
+                        release,
+                        line.kind,
+                        line.version,
+                        line.urgency or sid_urgency.get(line.package),
+                        line.reason,
+                        origin,
+                        line.bug,
                     )
                 )
         aliases = set(entry.xrefs if entry else ())

@@ -54,7 +54,10 @@ def _entry(rec: Mapping[str, Any], where: str) -> Entry:
             bug = a.get("BugNo")
             entry.lines.append(
                 PackageLine(
-                    a.get("Release") or None, pkg, kind, version,
+                    a.get("Release") or None,
+                    pkg,
+                    kind,
+                    version,
                     severity if isinstance(severity, str) and severity else None,
                     desc if isinstance(desc, str) and desc else None,
                     int(bug) if isinstance(bug, int) and bug else None,
@@ -64,8 +67,8 @@ def _entry(rec: Mapping[str, Any], where: str) -> Entry:
 
 
 class VulnListDebianFeed:
-    name = "vuln-list-debian"
-    covers = ("deb",)
+    name: str = "vuln-list-debian"
+    covers: tuple[str, ...] = ("deb",)
 
     def detect(self, doc: Document) -> bool:
         return looks_like(doc.data, _is_entry)

@@ -76,4 +76,4 @@ def sort_key(ecosystem: Ecosystem, version: str) -> Any:
 
 def compare(ecosystem: Ecosystem, a: str, b: str) -> int:
     ka, kb = sort_key(ecosystem, a), sort_key(ecosystem, b)
-    return (ka > kb) - (ka < kb)
+    return int(ka > kb) - int(ka < kb)

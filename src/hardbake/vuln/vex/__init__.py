@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hardbake.vuln.vex import csaf, cyclonedx, openvex
 from hardbake.vuln.vex import apply as apply
+from hardbake.vuln.vex import csaf, cyclonedx, openvex
 from hardbake.vuln.vex.interface import Statement, VexError
 
 #: format name -> (recogniser, parser); tried in this order

@@ -91,13 +91,23 @@ def decide(
         f"{s.author or '?'} {s.status} {s.timestamp.isoformat()} ({s.document})" for _, s in cands[1:]
     )
     return VexDecision(
-        win.status, win.justification, win.impact_statement or win.status_notes, win.author, t,
-        win.timestamp.isoformat(), win.document, win.statement_id, overridden,
+        win.status,
+        win.justification,
+        win.impact_statement or win.status_notes,
+        win.author,
+        t,
+        win.timestamp.isoformat(),
+        win.document,
+        win.statement_id,
+        overridden,
     )
 
 
 def apply(
-    findings: Iterable[Finding], statements: Sequence[Statement], target: ScanTarget, trust: Iterable[str] = ()
+    findings: Iterable[Finding],
+    statements: Sequence[Statement],
+    target: ScanTarget,
+    trust: Iterable[str] = (),
 ) -> list[Finding]:
     trust = list(trust)
     return [f.with_vex(decide(f, statements, target, trust)) if statements else f for f in findings]

@@ -17,14 +17,19 @@ from typing import Any
 from hardbake.vuln.vex.interface import JUSTIFICATIONS, Product, Statement, VexError, parse_time
 
 _STATUS = {
-    "known_not_affected": "not_affected", "fixed": "fixed", "first_fixed": "fixed",
-    "known_affected": "affected", "under_investigation": "under_investigation",
+    "known_not_affected": "not_affected",
+    "fixed": "fixed",
+    "first_fixed": "fixed",
+    "known_affected": "affected",
+    "under_investigation": "under_investigation",
 }
 
 
 def is_csaf_vex(doc: Any) -> bool:
     d = doc.get("document") if isinstance(doc, Mapping) else None
-    return isinstance(d, Mapping) and str(d.get("category", "")).startswith("csaf_") and "vulnerabilities" in doc
+    return (
+        isinstance(d, Mapping) and str(d.get("category", "")).startswith("csaf_") and "vulnerabilities" in doc
+    )
 
 
 def _leaf_products(tree: Mapping[str, Any]) -> dict[str, Product]:
@@ -49,7 +54,10 @@ def _leaf_products(tree: Mapping[str, Any]) -> dict[str, Product]:
     for f in tree.get("full_product_names") or []:
         add(f)
     for rel in tree.get("relationships") or []:
-        comp, scope = out.get(str(rel.get("product_reference"))), out.get(str(rel.get("relates_to_product_reference")))
+        comp, scope = (
+            out.get(str(rel.get("product_reference"))),
+            out.get(str(rel.get("relates_to_product_reference"))),
+        )
         fpn = rel.get("full_product_name") or {}
         if comp and scope and fpn.get("product_id") and comp.purl:
             out[str(fpn["product_id"])] = Product(scope.purl, scope.digests, (comp.purl,))
@@ -69,11 +77,11 @@ def parse(doc: Mapping[str, Any], name: str) -> list[Statement]:
         vid = v.get("cve") or next((x.get("text") for x in v.get("ids") or []), None)
         if not vid:
             raise VexError(f"{where}: no cve or ids")
-        flags = {
-            pid: f.get("label") for f in v.get("flags") or [] for pid in f.get("product_ids") or []
-        }
+        flags = {pid: f.get("label") for f in v.get("flags") or [] for pid in f.get("product_ids") or []}
         impacts = {
-            pid: t.get("details") for t in v.get("threats") or [] if t.get("category") == "impact"
+            pid: t.get("details")
+            for t in v.get("threats") or []
+            if t.get("category") == "impact"
             for pid in t.get("product_ids") or []
         }
         for key, status in _STATUS.items():
@@ -84,8 +92,15 @@ def parse(doc: Mapping[str, Any], name: str) -> list[Statement]:
                 just = flags.get(pid)
                 out.append(
                     Statement(
-                        str(vid), tuple(x.get("text") for x in v.get("ids") or [] if x.get("text") != vid), status,
-                        (prod,), author, ts, name, just if just in JUSTIFICATIONS else None, impacts.get(pid),
+                        str(vid),
+                        tuple(x.get("text") for x in v.get("ids") or [] if x.get("text") != vid),
+                        status,
+                        (prod,),
+                        author,
+                        ts,
+                        name,
+                        just if just in JUSTIFICATIONS else None,
+                        impacts.get(pid),
                         statement_id=f"{vid}/{pid}",
                     )
                 )

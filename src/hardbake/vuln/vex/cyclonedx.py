@@ -19,8 +19,12 @@ from typing import Any
 from hardbake.vuln.vex.interface import Product, Statement, VexError, parse_time
 
 _STATE = {
-    "not_affected": "not_affected", "false_positive": "not_affected", "resolved": "fixed",
-    "resolved_with_pedigree": "fixed", "exploitable": "affected", "in_triage": "under_investigation",
+    "not_affected": "not_affected",
+    "false_positive": "not_affected",
+    "resolved": "fixed",
+    "resolved_with_pedigree": "fixed",
+    "exploitable": "affected",
+    "in_triage": "under_investigation",
 }
 _JUST = {
     "code_not_present": "vulnerable_code_not_present",
@@ -81,13 +85,17 @@ def parse(doc: Mapping[str, Any], name: str) -> list[Statement]:
         ts = parse_time(a.get("lastUpdated"), where) or parse_time(a.get("firstIssued"), where) or doc_time
         if ts is None:
             raise VexError(f"{where}: no timestamp (analysis.lastUpdated or metadata.timestamp)")
-        products = []
+        products: list[Product] = []
         for aff in v.get("affects") or []:
             ref = str(aff.get("ref", ""))
             purl = refs.get(ref) or (ref if ref.startswith("pkg:") else ref.partition("#")[2] or None)
             if not purl:
                 raise VexError(f"{where}: affects ref {ref!r} names no component with a purl")
-            versions = [x.get("version") for x in aff.get("versions") or [] if x.get("status", "affected") != "unaffected"]
+            versions = [
+                x.get("version")
+                for x in aff.get("versions") or []
+                if x.get("status", "affected") != "unaffected"
+            ]
             if versions and "@" not in purl:
                 products.extend(Product(f"{purl.split('?')[0]}@{ver}") for ver in versions if ver)
             else:
@@ -98,8 +106,18 @@ def parse(doc: Mapping[str, Any], name: str) -> list[Statement]:
         ids = [str(x) for x in (r.get("id") for r in v.get("references") or []) if x]
         out.append(
             Statement(
-                str(v.get("id")), tuple(ids), state, tuple(products), author, ts, name, just,
-                a.get("detail"), "; ".join(a.get("response") or []) or None, None, v.get("bom-ref"),
+                str(v.get("id")),
+                tuple(ids),
+                state,
+                tuple(products),
+                author,
+                ts,
+                name,
+                just,
+                a.get("detail"),
+                "; ".join(a.get("response") or []) or None,
+                None,
+                v.get("bom-ref"),
             )
         )
     return out

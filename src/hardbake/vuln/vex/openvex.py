@@ -61,16 +61,27 @@ def parse(doc: Mapping[str, Any], name: str) -> list[Statement]:
                 raise VexError(f"{where}: product is not an object")
             purl, digests = _component(p)
             subs = tuple(
-                sp for sp in (_component(x)[0] for x in p.get("subcomponents") or [] if isinstance(x, Mapping)) if sp
+                sp
+                for sp in (_component(x)[0] for x in p.get("subcomponents") or [] if isinstance(x, Mapping))
+                if sp
             )
             products.append(Product(purl, digests, subs))
         if not products:
             raise VexError(f"{where}: statement names no products")
         out.append(
             Statement(
-                vname, tuple(str(a) for a in aliases), str(s.get("status")), tuple(products),
-                str(s.get("author") or author), ts, name, s.get("justification"), s.get("impact_statement"),
-                s.get("action_statement"), s.get("status_notes"), s.get("@id"),
+                vname,
+                tuple(str(a) for a in aliases),
+                str(s.get("status")),
+                tuple(products),
+                str(s.get("author") or author),
+                ts,
+                name,
+                s.get("justification"),
+                s.get("impact_statement"),
+                s.get("action_statement"),
+                s.get("status_notes"),
+                s.get("@id"),
             )
         )
     return out
