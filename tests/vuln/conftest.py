@@ -45,4 +45,3 @@ def bookworm_versions(shared_data: Path) -> dict[str, str]:
             continue
         out[src] = suites["bookworm"]["source_versions"][0]
     return out
-

@@ -9,15 +9,29 @@ from hardbake.vuln.feeds.kev import FEED
 from hardbake.vuln.state import FeedFormatError
 
 KEV = {
-    "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.11.26",
-    "dateReleased": "2026-11-26T18:00:00.000Z", "count": 2,
+    "title": "CISA Catalog of Known Exploited Vulnerabilities",
+    "catalogVersion": "2026.11.26",
+    "dateReleased": "2026-11-26T18:00:00.000Z",
+    "count": 2,
     "vulnerabilities": [
-        {"cveID": "CVE-2023-4911", "vendorProject": "GNU", "product": "GNU C Library",
-         "vulnerabilityName": "GNU C Library Buffer Overflow", "dateAdded": "2023-11-21",
-         "dueDate": "2023-12-12", "knownRansomwareCampaignUse": "Unknown"},
-        {"cveID": "CVE-2024-3094", "vendorProject": "Tukaani", "product": "xz",
-         "vulnerabilityName": "xz backdoor", "dateAdded": "2024-03-29", "dueDate": "2024-04-19",
-         "knownRansomwareCampaignUse": "Known"},
+        {
+            "cveID": "CVE-2023-4911",
+            "vendorProject": "GNU",
+            "product": "GNU C Library",
+            "vulnerabilityName": "GNU C Library Buffer Overflow",
+            "dateAdded": "2023-11-21",
+            "dueDate": "2023-12-12",
+            "knownRansomwareCampaignUse": "Unknown",
+        },
+        {
+            "cveID": "CVE-2024-3094",
+            "vendorProject": "Tukaani",
+            "product": "xz",
+            "vulnerabilityName": "xz backdoor",
+            "dateAdded": "2024-03-29",
+            "dueDate": "2024-04-19",
+            "knownRansomwareCampaignUse": "Known",
+        },
     ],
 }
 

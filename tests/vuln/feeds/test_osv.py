@@ -18,8 +18,13 @@ from hardbake.vuln.state import FeedFormatError
 
 
 def osv(vid: str, eco: str, name: str, ranges: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    return {"id": vid, "modified": "2024-01-01T00:00:00Z", "aliases": [f"CVE-{vid[-9:]}"] if "-" in vid else [],
-            "affected": [{"package": {"ecosystem": eco, "name": name}, "ranges": ranges}], **kw}
+    return {
+        "id": vid,
+        "modified": "2024-01-01T00:00:00Z",
+        "aliases": [f"CVE-{vid[-9:]}"] if "-" in vid else [],
+        "affected": [{"package": {"ecosystem": eco, "name": name}, "ranges": ranges}],
+        **kw,
+    }
 
 
 def test_real_pypi_sample(shared_data: Path) -> None:
@@ -41,12 +46,36 @@ def test_real_pypi_sample(shared_data: Path) -> None:
 
 def test_directory_and_zip_dump(tmp_path: Path) -> None:
     recs = [
-        osv("GHSA-aaaa-bbbb-cccc", "npm", "lodash", [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]),
-        osv("GO-2024-0001", "Go", "golang.org/x/net", [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.23.0"}]}]),
-        osv("GHSA-mmmm-nnnn-oooo", "Maven", "org.apache.logging.log4j:log4j-core",
-            [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0-beta9"}, {"fixed": "2.15.0"}]}]),
-        osv("DSA-9999-1", "Debian:12", "foo", [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1+deb12u1"}]}]),
-        osv("ALPINE-1", "Alpine:v3.19", "musl", [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}]),
+        osv(
+            "GHSA-aaaa-bbbb-cccc",
+            "npm",
+            "lodash",
+            [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}],
+        ),
+        osv(
+            "GO-2024-0001",
+            "Go",
+            "golang.org/x/net",
+            [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.23.0"}]}],
+        ),
+        osv(
+            "GHSA-mmmm-nnnn-oooo",
+            "Maven",
+            "org.apache.logging.log4j:log4j-core",
+            [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0-beta9"}, {"fixed": "2.15.0"}]}],
+        ),
+        osv(
+            "DSA-9999-1",
+            "Debian:12",
+            "foo",
+            [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1+deb12u1"}]}],
+        ),
+        osv(
+            "ALPINE-1",
+            "Alpine:v3.19",
+            "musl",
+            [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}],
+        ),
     ]
     d = tmp_path / "dump"
     d.mkdir()

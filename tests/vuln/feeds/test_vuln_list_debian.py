@@ -40,8 +40,15 @@ def test_sample_states_survive(shared_data: Path) -> None:
     # a DSA for another package (jetty9) that names the same CVE is joined too
     assert rows["CVE-2023-44487", "jetty9", "bookworm"].origin == "DSA-5540-1"
     kinds = {r.kind for r in rows.values()}
-    assert {Kind.fixed, Kind.unfixed, Kind.no_dsa, Kind.postponed, Kind.ignored, Kind.not_affected,
-            Kind.removed} <= kinds
+    assert {
+        Kind.fixed,
+        Kind.unfixed,
+        Kind.no_dsa,
+        Kind.postponed,
+        Kind.ignored,
+        Kind.not_affected,
+        Kind.removed,
+    } <= kinds
 
 
 def test_unknown_kind_is_refused(shared_data: Path) -> None:

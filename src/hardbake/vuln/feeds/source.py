@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from hardbake.vuln.feeds.interface import Document, Feed
 
 _ZIP = b"PK\x03\x04"
 _GZIP = b"\x1f\x8b"
+#: DSA/DLA lists open with `[03 Oct 2023] DSA-...`: a "[" that is text, not a JSON array
+_ADVISORY_HEAD = re.compile(r"^\[\d{1,2} [A-Z][a-z]{2} \d{4}\] ")
 
 
 @dataclass
@@ -56,7 +59,7 @@ def _decode(name: str, raw: bytes, date: str | None) -> Iterator[Document]:
         return
     text = raw.decode("utf-8", errors="strict") if raw else ""
     stripped = text.lstrip()
-    if stripped[:1] in ("{", "["):
+    if stripped[:1] in ("{", "[") and not _ADVISORY_HEAD.match(stripped):
         try:
             data: Any = json.loads(text)
         except json.JSONDecodeError as e:
