@@ -25,7 +25,7 @@ def digest(path: Path) -> str:
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     h = hashlib.sha256()
     for t in tables:
-        for row in con.execute(f"SELECT * FROM {t} ORDER BY 1, 2"):  # noqa: S608
+        for row in con.execute(f"SELECT * FROM {t} ORDER BY 1, 2"):
             h.update(repr(row).encode())
     con.close()
     return h.hexdigest()
@@ -139,7 +139,10 @@ def test_staleness(db: VulnDB, tmp_path: Path) -> None:
 
 
 def test_changelog_import(tmp_path: Path) -> None:
-    text = "foo (1.0-2) unstable; urgency=high\n\n  * Fix CVE-2099-0005.\n\n -- M <m@x>  Mon, 01 Jan 2099 00:00:00 +0000\n"
+    text = (
+        "foo (1.0-2) unstable; urgency=high\n\n  * Fix CVE-2099-0005.\n\n"
+        " -- M <m@x>  Mon, 01 Jan 2099 00:00:00 +0000\n"
+    )
     with VulnDB.open(tmp_path / "v.sqlite") as d:
         s = d.import_changelog(gzip.compress(text.encode()), "/var/cache/foo_1.0-2.deb!changelog.Debian.gz")
         assert s.counts == {"changelog_fixes": 1}

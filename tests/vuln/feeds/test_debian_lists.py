@@ -83,7 +83,10 @@ def test_dsa_only_fix_is_joined_to_the_cve_for_its_release() -> None:
 
 def test_own_release_line_wins_over_an_advisory() -> None:
     cve = "CVE-2099-0020 (x)\n\t{DSA-9999-2}\n\t- foo 3.0-1\n\t[bookworm] - foo 1.5-1+deb12u9\n"
-    dsa = "[02 Jan 2099] DSA-9999-2 foo - security update\n\t{CVE-2099-0020}\n\t[bookworm] - foo 1.5-1+deb12u2\n"
+    dsa = (
+        "[02 Jan 2099] DSA-9999-2 foo - security update\n"
+        "\t{CVE-2099-0020}\n\t[bookworm] - foo 1.5-1+deb12u2\n"
+    )
     assert rows(cve, dsa)["CVE-2099-0020", "foo", "bookworm"].fixed_version == "1.5-1+deb12u9"
 
 

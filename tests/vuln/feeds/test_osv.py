@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from hardbake.vuln.feeds import FEEDS
 from hardbake.vuln.feeds.interface import AffectedPackage, Document, VulnRecord
 from hardbake.vuln.feeds.osv import FEED
 from hardbake.vuln.feeds.source import assign, load
-from hardbake.vuln.feeds import FEEDS
 from hardbake.vuln.interface import Ecosystem
 from hardbake.vuln.state import FeedFormatError
 
