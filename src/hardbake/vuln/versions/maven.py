@@ -8,6 +8,10 @@ Items compare as: integer > list > qualifier string; a missing item compares as 
 Qualifiers order `alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release
 < sp`, then any other qualifier, lexically. `a1`/`b1`/`m1` are alpha/beta/milestone when a
 digit follows directly. Trailing zero/empty items are dropped (`1.0.0` == `1`).
+
+These are the rules of maven-artifact 3.0-3.8 (their test vectors are in the tests); 3.9
+changed a few edge cases of a qualifier after a dot (`2.0.a` vs `2-1`), which advisory
+ranges do not use.
 """
 
 from __future__ import annotations

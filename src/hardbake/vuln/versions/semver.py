@@ -1,22 +1,19 @@
 """SemVer 2.0.0 ordering (OSV `SEMVER` ranges, Go modules, npm) and node-semver ranges.
 
 Ranges such as `>= 1.4.0 < 1.4.6 || 2.0.x` (the Node.js security WG's `vulnerable_versions`)
-are evaluated by the `node-semver` package (module `nodesemver`, a port of npm's `semver`),
-checked against npm's own implementation by the property tests. Ranges are matched with
-`loose` parsing (the WG data has `<= 1.0`, `<=v2.0.0-alpha7`) and `include_prerelease`: a
-scanner must not call `1.7.0-alpha1` safe just because npm's install resolution skips
-pre-releases.
+are evaluated by `versions.node_semver` (a port of node-semver 7; see its docstring for why
+not the `nodesemver` package), checked against npm's own implementation by the property
+tests. Ranges are matched as npm audit matches advisories: `loose` parsing (the WG data has
+`<= 1.0`, `<=v2.0.0-alpha7`) and `includePrerelease` — a scanner must not call
+`1.7.0-alpha1` safe just because npm's install resolution skips pre-releases.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
-
-import nodesemver
 
 from hardbake.errors import InputError
+from hardbake.vuln.versions import node_semver
 
 _SEMVER_RE = re.compile(
     r"^[v=]?\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -48,24 +45,14 @@ def key(version: str) -> SemverKey:
     return (major, minor, patch, 0, ids)
 
 
-@lru_cache(maxsize=4096)
-def _range(spec: str) -> Any:
-    try:
-        return nodesemver.make_range(spec, loose=True)
-    except Exception as e:  # nodesemver raises ValueError or its own types
-        raise InvalidSemver(f"invalid node-semver range {spec!r}: {e}") from e
-
-
 def check_range(spec: str) -> None:
     """Raise InvalidSemver unless `spec` parses as a node-semver range."""
-    _range(spec.strip())
+    try:
+        node_semver.parse_range(spec.strip())
+    except InputError as e:
+        raise InvalidSemver(e.message) from e
 
 
 def satisfies(version: str, spec: str) -> bool:
     """Does `version` satisfy the node-semver range `spec` (loose, pre-releases included)?"""
-    r = _range(spec.strip())
-    try:
-        v = nodesemver.make_semver(version, loose=True)
-    except ValueError:
-        return False  # not a version npm could have installed: nothing to match
-    return bool(r.test(v, include_prerelease=True))
+    return node_semver.satisfies(version, spec.strip(), include_prerelease=True)
