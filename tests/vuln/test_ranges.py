@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hardbake.vuln.feeds.interface import AffectedPackage, Document
+from hardbake.vuln.feeds.osv import FEED as OSV
 from hardbake.vuln.interface import Ecosystem
 from hardbake.vuln.ranges import InvalidRange, UnreadableVersion, fixed_version, is_affected, validate
 
@@ -73,7 +75,18 @@ def test_pypi_ordering_versions_list_and_git() -> None:
     assert is_affected(Ecosystem.pypi, "2.10.0rc1", r)
     assert not is_affected(Ecosystem.pypi, "2.10.1", r)
     assert not is_affected(Ecosystem.pypi, "1.9", r)
-    assert is_affected(Ecosystem.pypi, "1.0", [], ["1.0.0"])  # "1.0" == "1.0.0" under PEP 440
+    # "1.0" == "1.0.0" under PEP 440: the OSV importer stores listed PyPI versions canonicalised
+    pkg = {"ecosystem": "PyPI", "name": "Foo_Bar"}
+    rec = {
+        "id": "PYSEC-2099-2",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": pkg, "versions": ["1.0.0", "2.0rc1"]}],
+    }
+    (aff,) = [r for r in OSV.parse([Document("x", rec)]).records if isinstance(r, AffectedPackage)]
+    assert aff.name == "foo-bar"
+    assert is_affected(Ecosystem.pypi, "1.0", [], aff.versions)
+    assert is_affected(Ecosystem.pypi, "2.0.0-rc.1", [], aff.versions)
+    assert not is_affected(Ecosystem.pypi, "1.0.1", [], aff.versions)
     assert fixed_version(Ecosystem.pypi, "2.3", r) == "2.10.1"
 
 

@@ -26,7 +26,16 @@ def test_score_bands_are_monotonic(x: float) -> None:
 
 def test_bands() -> None:
     assert [from_score(s).value for s in (0.0, 0.1, 3.9, 4.0, 6.9, 7.0, 8.9, 9.0, 10.0)] == [
-        "negligible", "low", "low", "medium", "medium", "high", "high", "critical", "critical"]
+        "negligible",
+        "low",
+        "low",
+        "medium",
+        "medium",
+        "high",
+        "high",
+        "critical",
+        "critical",
+    ]
 
 
 def test_urgency_mapping() -> None:

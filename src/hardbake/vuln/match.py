@@ -28,6 +28,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hardbake import distro as distros
@@ -63,11 +64,17 @@ class Verdict:
     note: str | None = None
 
 
-def _ge(a: str, b: str) -> bool:
+@lru_cache(maxsize=16384)
+def _deb(text: str) -> DebVersion | None:
     try:
-        return DebVersion(a) >= DebVersion(b)
+        return DebVersion(text)
     except InputError:
-        return False
+        return None
+
+
+def _ge(a: str, b: str) -> bool:
+    va, vb = _deb(a), _deb(b)
+    return va is not None and vb is not None and va >= vb
 
 
 def debian_verdict(

@@ -19,7 +19,11 @@ and the import rolls back, instead of failing later at every scan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
+
+from packaging.utils import canonicalize_version
+from packaging.version import InvalidVersion, Version
 
 from hardbake.errors import InputError
 from hardbake.vuln.interface import Ecosystem
@@ -111,17 +115,13 @@ def is_affected(
 ) -> bool:
     """Is `version` affected per these ranges or the explicit `versions` list?"""
     ranges = list(ranges)
-    listed = set(versions)
+    listed = versions if isinstance(versions, set | frozenset) else set(versions)
     if version in listed:
         return True
-    if listed and ecosystem is Ecosystem.pypi:
-        # PEP 440 normalisation: "1.0" and "1.0.0" are the same release
-        try:
-            vk = key_function(ecosystem)(version)
-            if any(_safe_key(ecosystem, v) == vk for v in listed):
-                return True
-        except InputError:
-            pass
+    if listed and ecosystem is Ecosystem.pypi and canonical_pypi(version) in listed:
+        # PEP 440: "1.0" and "1.0.0" are the same release; the OSV importer stores listed
+        # PyPI versions canonicalised, so one lookup decides
+        return True
     for r in ranges:
         rtype = r.get("type")
         if rtype == "NODE_SEMVER":
@@ -142,11 +142,13 @@ def is_affected(
     return False
 
 
-def _safe_key(ecosystem: Ecosystem, v: str) -> Any:
+@lru_cache(maxsize=65536)
+def canonical_pypi(version: str) -> str:
+    """PEP 440 canonical form for equality (`1.0.0` -> `1`); the text itself if not PEP 440."""
     try:
-        return key_function(ecosystem)(v)
-    except (InputError, ValueError, TypeError):
-        return None
+        return canonicalize_version(Version(version))
+    except InvalidVersion:
+        return version
 
 
 def fixed_version(ecosystem: Ecosystem, version: str, ranges: Iterable[RangeDict]) -> str | None:

@@ -136,6 +136,8 @@ class OsvFeed:
                             ) from e
                         ranges.append(r)
                     versions = tuple(str(v) for v in aff.get("versions") or ())
+                    if ecosystem is Ecosystem.pypi:
+                        versions = tuple(dict.fromkeys(range_eval.canonical_pypi(v) for v in versions))
                     if not ranges and not versions:
                         continue
                     out.records.append(
