@@ -17,7 +17,8 @@ from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
 from hardbake.errors import InputError
-from hardbake.vuln.db import SourceInfo, VulnDB
+from hardbake.vuln.db import VulnDB
+from hardbake.vuln.provenance import SourceInfo
 from hardbake.vuln.scan import DEFAULT_MAX_AGE
 
 #: What `hardbake db update` reads when no --from is given: the upstream feeds as published.

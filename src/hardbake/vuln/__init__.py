@@ -12,8 +12,9 @@ The public API the CLI (and `hardbake scan` / `hardbake vex` / `hardbake compare
 
 from __future__ import annotations
 
-from hardbake.vuln.db import SourceInfo, VulnDB
+from hardbake.vuln.db import VulnDB
 from hardbake.vuln.interface import Ecosystem, InstalledPackage, ScanTarget
+from hardbake.vuln.provenance import SourceInfo
 from hardbake.vuln.report import RenderContext, render
 from hardbake.vuln.report.compare import Comparison, compare
 from hardbake.vuln.result import Coverage, Finding, GateResult, ScanReport, VexDecision

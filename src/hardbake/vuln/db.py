@@ -41,6 +41,7 @@ from hardbake.vuln.feeds.interface import (
     VulnRecord,
 )
 from hardbake.vuln.feeds.source import assign, load
+from hardbake.vuln.provenance import SourceInfo, count_names, covers_of
 
 SCHEMA_VERSION = 1
 
@@ -77,34 +78,6 @@ CREATE INDEX changelog_source ON changelog(source);
 
 def default_path() -> Path:
     return paths.cache_dir() / "vuln" / "vuln.sqlite"
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    feed: str
-    location: str
-    sha256: str
-    imported_at: datetime
-    data_date: str | None
-    covers: tuple[str, ...]
-    counts: dict[str, int]
-    skipped: tuple[str, ...]
-
-    def age(self, now: datetime) -> timedelta:
-        return now - self.imported_at
-
-    def to_json(self, now: datetime) -> dict[str, Any]:
-        return {
-            "feed": self.feed,
-            "location": self.location,
-            "sha256": self.sha256,
-            "imported_at": self.imported_at.isoformat(timespec="seconds"),
-            "data_date": self.data_date,
-            "age_hours": round(self.age(now).total_seconds() / 3600, 1),
-            "covers": list(self.covers),
-            "counts": self.counts,
-            "skipped": list(self.skipped),
-        }
 
 
 @dataclass(frozen=True)
@@ -221,8 +194,8 @@ class VulnDB:
                         p.sha256,
                         now,
                         p.result.data_date,
-                        json.dumps(_covers(p.result.records)),
-                        json.dumps(_count_names(counts)),
+                        json.dumps(covers_of(p.result.records)),
+                        json.dumps(count_names(counts)),
                         json.dumps(p.result.skipped),
                     ),
                 )
@@ -397,27 +370,3 @@ class VulnDB:
             f"SELECT DISTINCT vuln_id, source, release, kind FROM debian WHERE source IN ({q})",  # noqa: S608
             srcs,
         ).fetchall()
-
-
-def _covers(records: Iterable[Record]) -> list[str]:
-    """What an import covers, from what it holds (an OSV dump of PyPI covers pypi only)."""
-    out: set[str] = set()
-    for r in records:
-        if isinstance(r, DebianStatus):
-            out.add("deb")
-        elif isinstance(r, AffectedPackage):
-            out.add(r.ecosystem.value)
-        elif isinstance(r, KevEntry):
-            out.add("kev")
-    return sorted(out)
-
-
-def _count_names(c: Counter[str]) -> dict[str, int]:
-    names = {
-        "VulnRecord": "vulnerabilities",
-        "DebianStatus": "debian_rows",
-        "AffectedPackage": "affected_packages",
-        "KevEntry": "known_exploited",
-        "ChangelogFix": "changelog_fixes",
-    }
-    return {names.get(k, k): v for k, v in sorted(c.items())}
