@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,3 +79,62 @@ def test_unknown_counts_as_medium_unless_told(sample_db: VulnDB) -> None:
     assert not evaluate(r.findings, Severity.medium, unknown_as=Severity.low).failed
     assert evaluate(r.findings, Severity.high, unknown_as=Severity.critical).failed
     assert not evaluate(r.findings, Severity.medium, ignore_states=[State.affected]).failed
+
+
+def test_kev_flag_and_cvss_from_an_alias_record(tmp_path: Path, shared_data: Path) -> None:
+    kev = {
+        "catalogVersion": "2026.11.26",
+        "dateReleased": "2026-11-26T00:00:00Z",
+        "vulnerabilities": [{"cveID": "CVE-2023-4911", "dateAdded": "2023-11-21"}],
+    }
+    osv_deb = {
+        "id": "DEBIAN-CVE-2023-4911",
+        "modified": "2024-01-01T00:00:00Z",
+        "aliases": ["CVE-2023-4911"],
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}],
+        "affected": [
+            {
+                "package": {"ecosystem": "Debian:12", "name": "glibc"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.36-9+deb12u3"}]}
+                ],
+            }
+        ],
+    }
+    osv_only = {
+        "id": "DEBIAN-CVE-2099-7777",
+        "modified": "2024-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-7777"],
+        "affected": [
+            {
+                "package": {"ecosystem": "Debian:12", "name": "glibc"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.36-9+deb12u20"}]}
+                ],
+            }
+        ],
+    }
+    (tmp_path / "kev.json").write_text(json.dumps(kev))
+    (tmp_path / "osv").mkdir()
+    (tmp_path / "osv" / "a.json").write_text(json.dumps(osv_deb))
+    (tmp_path / "osv" / "b.json").write_text(json.dumps(osv_only))
+    with VulnDB.open(tmp_path / "v.sqlite") as db:
+        db.update(
+            [
+                str(shared_data / "debian_tracker_sample.json"),
+                str(tmp_path / "kev.json"),
+                str(tmp_path / "osv"),
+            ]
+        )
+        libc = InstalledPackage(
+            Ecosystem.deb, "libc6", "2.36-9+deb12u2", "glibc", "2.36-9+deb12u2", "debian-12"
+        )
+        r = scan(ScanTarget("x", (libc,), frozenset({Ecosystem.deb}), distro="debian-12"), db, now=NOW)
+    by = {f.id: f for f in r.findings}
+    f = by["CVE-2023-4911"]  # decided by the tracker; the OSV record only lends its CVSS
+    assert f.known_exploited and f.feed == "debian-tracker" and f.origin == "DSA-5514-1"
+    assert f.severity is Severity.high and f.severity_source.startswith("cvss 7.8")
+    assert "DEBIAN-CVE-2023-4911" not in by  # the same CVE is not reported twice
+    o = by["DEBIAN-CVE-2099-7777"]  # a CVE only the Debian OSV data names is still matched
+    assert (o.state, o.fixed_version) == (State.fixed_available, "2.36-9+deb12u20")
+    assert not any("KEV" in w for w in r.warnings)

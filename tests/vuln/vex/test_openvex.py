@@ -169,3 +169,24 @@ def test_bad_documents(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text('{"hello": 1}')
     with pytest.raises(VexError, match="not an OpenVEX"):
         vex.load(tmp_path / "b.json")
+
+
+def test_openvex_inside_an_in_toto_statement_and_dsse_envelope(shared_data: Path, tmp_path: Path) -> None:
+    import base64
+    import json
+
+    doc = json.loads((shared_data / "openvex_dhi_debian-base.vex.json").read_text())
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "predicateType": "https://openvex.dev/ns/v0.2.0",
+        "subject": [{"name": "app", "digest": {"sha256": "ab" * 32}}],
+        "predicate": doc,
+    }
+    env = {
+        "payloadType": "application/vnd.in-toto+json",
+        "signatures": [],
+        "payload": base64.b64encode(json.dumps(statement).encode()).decode(),
+    }
+    for i, wrapped in enumerate((statement, env)):
+        (tmp_path / f"{i}.json").write_text(json.dumps(wrapped))
+        assert len(vex.load(tmp_path / f"{i}.json")) == 53
