@@ -147,3 +147,12 @@ def test_changelog_import(tmp_path: Path) -> None:
         s = d.import_changelog(gzip.compress(text.encode()), "/var/cache/foo_1.0-2.deb!changelog.Debian.gz")
         assert s.counts == {"changelog_fixes": 1}
         assert d.changelog_fixes("foo") == {"CVE-2099-0005": "1.0-2"}
+
+
+def test_changelog_by_content_through_update(tmp_path: Path) -> None:
+    text = "bash (5.2.15-2+b9) bookworm; urgency=medium\n\n  * Fix CVE-2022-3715.\n"
+    (tmp_path / "changelog.Debian.gz").write_bytes(gzip.compress(text.encode()))
+    with VulnDB.open(tmp_path / "v.sqlite") as d:
+        (s,) = d.update([str(tmp_path / "changelog.Debian.gz")])
+        assert s.feed == "debian-changelog"
+        assert d.changelog_fixes("bash") == {"CVE-2022-3715": "5.2.15-2+b9"}

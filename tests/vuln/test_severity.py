@@ -53,3 +53,14 @@ def test_parse_and_order() -> None:
         Severity.parse("severe")
     assert State.parse("will-not-fix") is State.ignored
     assert not State.fixed.open and State.no_dsa.open
+
+
+def test_parse_age() -> None:
+    from datetime import timedelta
+
+    from hardbake.vuln import parse_age
+
+    assert parse_age("7d") == timedelta(days=7) and parse_age("48h") == timedelta(hours=48)
+    assert parse_age("2w") == timedelta(weeks=2)
+    with pytest.raises(InputError):
+        parse_age("soon")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +15,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
-from hardbake.errors import InputError
 from hardbake.vuln.db import VulnDB
 from hardbake.vuln.provenance import SourceInfo
-from hardbake.vuln.scan import DEFAULT_MAX_AGE
+from hardbake.vuln.scan import DEFAULT_MAX_AGE, parse_age
 
 #: What `hardbake db update` reads when no --from is given: the upstream feeds as published.
 #: Override with HARDBAKE_VULN_FEEDS (whitespace-separated locations).
@@ -35,17 +33,6 @@ DEFAULT_FEEDS: tuple[str, ...] = (
 DbOption = Annotated[
     Path | None, typer.Option("--db", help="Database file (default $HARDBAKE_CACHE/vuln/vuln.sqlite).")
 ]
-
-_AGE_RE = re.compile(r"^(\d+)\s*([dhw])$")
-
-
-def parse_age(text: str) -> timedelta:
-    """`7d`, `48h`, `2w` -> timedelta."""
-    m = _AGE_RE.match(text.strip())
-    if not m:
-        raise InputError(f"invalid age {text!r}", hint="use a number and a unit: 7d, 48h, 2w")
-    n, unit = int(m[1]), m[2]
-    return {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
 
 
 def _sources_table(sources: list[SourceInfo], now: datetime, title: str) -> Table:

@@ -18,7 +18,7 @@ from hardbake.vuln.provenance import SourceInfo
 from hardbake.vuln.report import RenderContext, render
 from hardbake.vuln.report.compare import Comparison, compare
 from hardbake.vuln.result import Coverage, Finding, GateResult, ScanReport, VexDecision
-from hardbake.vuln.scan import DEFAULT_MAX_AGE, scan
+from hardbake.vuln.scan import DEFAULT_MAX_AGE, parse_age, scan
 from hardbake.vuln.severity import Severity
 from hardbake.vuln.state import State
 from hardbake.vuln.vex.produce import produce_openvex
@@ -40,6 +40,7 @@ __all__ = [
     "VexDecision",
     "VulnDB",
     "compare",
+    "parse_age",
     "produce_openvex",
     "render",
     "scan",

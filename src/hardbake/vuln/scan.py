@@ -6,10 +6,12 @@ coverage and staleness. `hardbake scan IMAGE` is this plus an inventory (issue 7
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hardbake.errors import InputError
 from hardbake.vuln import gate, vex
 from hardbake.vuln.db import VulnDB
 from hardbake.vuln.interface import Ecosystem, ScanTarget
@@ -20,6 +22,16 @@ from hardbake.vuln.state import State
 from hardbake.vuln.vex.interface import Statement
 
 DEFAULT_MAX_AGE = timedelta(days=7)
+_AGE_RE = re.compile(r"^(\d+)\s*([dhw])$")
+
+
+def parse_age(text: str) -> timedelta:
+    """`7d`, `48h`, `2w` -> timedelta (for `--max-age`-style options)."""
+    m = _AGE_RE.match(text.strip())
+    if not m:
+        raise InputError(f"invalid age {text!r}", hint="use a number and a unit: 7d, 48h, 2w")
+    n = int(m[1])
+    return {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[m[2]]
 
 
 def coverage(target: ScanTarget, db: VulnDB) -> tuple[Coverage, ...]:
