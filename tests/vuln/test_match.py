@@ -188,3 +188,26 @@ def test_node_runtime_core_advisories(sample_db: VulnDB) -> None:
     f = findings(sample_db, InstalledPackage(Ecosystem.generic, "node", "20.20.1"))
     assert "NSWG-CORE-170" in f and f["NSWG-CORE-170"].severity is Severity.low
     assert "NSWG-CORE-170" not in findings(sample_db, InstalledPackage(Ecosystem.generic, "node", "20.20.2"))
+
+
+def test_one_vulnerability_from_two_databases_is_one_finding(tmp_path: Path) -> None:
+    import json
+
+    def rec(vid: str) -> dict[str, object]:
+        return {
+            "id": vid,
+            "modified": "2024-01-01T00:00:00Z",
+            "aliases": ["CVE-2099-5555"],
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "foo"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}],
+                }
+            ],
+        }
+
+    (tmp_path / "a.json").write_text(json.dumps([rec("PYSEC-2099-1"), rec("GHSA-aaaa-bbbb-cccc")]))
+    with VulnDB.open(tmp_path / "v.sqlite") as db:
+        db.update([str(tmp_path / "a.json")])
+        f = findings(db, InstalledPackage(Ecosystem.pypi, "foo", "1.0"))
+    assert list(f) == ["GHSA-aaaa-bbbb-cccc"] and "CVE-2099-5555" in f["GHSA-aaaa-bbbb-cccc"].aliases

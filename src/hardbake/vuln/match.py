@@ -259,8 +259,16 @@ class Matcher:
     def match_language(self, pkg: InstalledPackage) -> list[Finding]:
         name = normalise_name(pkg.ecosystem, pkg.name)
         found: list[Finding] = []
-        for vid, _distro, ranges_s, versions_s in self.db.affected_rows(pkg.ecosystem.value, name):
-            found.extend(self._range_finding(vid, pkg, pkg.ecosystem, pkg.version, ranges_s, versions_s))
+        seen: set[str] = set()
+        rows = sorted(self.db.affected_rows(pkg.ecosystem.value, name), key=lambda r: str(r[0]))
+        for vid, _distro, ranges_s, versions_s in rows:
+            for f in self._range_finding(vid, pkg, pkg.ecosystem, pkg.version, ranges_s, versions_s):
+                # one vulnerability published by two databases (PYSEC and GHSA, both naming
+                # the CVE) is one finding
+                if f.id in seen or seen.intersection(f.aliases):
+                    continue
+                seen.update((f.id, *f.aliases))
+                found.append(f)
         return found
 
     def match(self, target: ScanTarget) -> list[Finding]:
