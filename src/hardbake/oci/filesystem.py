@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from hardbake.oci.errors import ImageError
+from hardbake.oci.errors import DigestMismatch, ImageError
 from hardbake.oci.image import Image, Layer
 from hardbake.oci.tarentry import OPAQUE, WHITEOUT_PREFIX
 from hardbake.oci.tarstream import TarHeader, TarReader
@@ -110,7 +110,13 @@ class Filesystem:
         """Pass 1: read every layer's headers (and verify every layer) and build the tree."""
         fs = cls(image)
         for i, layer in enumerate(fs.layers):
-            fs._apply(i, layer)
+            try:
+                fs._apply(i, layer)
+            except (ImageError, DigestMismatch) as e:
+                what = fs._what(i)
+                if e.message.startswith(what):
+                    raise
+                raise type(e)(f"{what}: {e.message}", hint=e.hint) from e
         return fs
 
     # -- pass 1 ----------------------------------------------------------------------------

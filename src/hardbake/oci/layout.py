@@ -86,10 +86,11 @@ class Layout:
                 raise ImageError(f"oci:{self.root} has {state} tagged {tag!r}; tags: {have}")
             return self.open(found[0], tag)
         images = [d for d in entries if not d.artifact_type and not self._is_artifact(d)]
-        if len(images) != 1:
+        distinct = {d.digest for d in images}
+        if len(distinct) != 1:
             have = ", ".join(sorted(self.tags())) or "none"
             raise ImageError(
-                f"oci:{self.root} holds {len(images)} images; name one with oci:{self.root}:TAG",
+                f"oci:{self.root} holds {len(distinct)} images; name one with oci:{self.root}:TAG",
                 hint=f"tags: {have}",
             )
         return self.open(images[0], images[0].ref_name)

@@ -118,10 +118,13 @@ def from_parts(
 
 
 def append_layers(base: Image, layers: Sequence[Layer], history: Sequence[History] | None = None) -> Image:
-    """`base` with `layers` on top; one history entry per layer if `history` is given."""
+    """`base` with `layers` on top, with one history entry per layer: `history`, or, when
+    the base keeps a history, an entry stamped with the config's `created`."""
     config, old, annotations, subject = _parts(base)
     if history is not None and len(history) != len(layers):
         raise InputError(f"{len(layers)} layers but {len(history)} history entries")
+    if history is None and config.history:
+        history = [History(created=config.created) for _ in layers]
     for i, layer in enumerate(layers):
         config = config.with_layer(layer.diff_id(), None if history is None else history[i])
     return _ComposedImage(config, (*old, *layers), annotations, subject)
@@ -183,6 +186,7 @@ class _Artifact(Image):
         subject: Descriptor | None,
         annotations: Mapping[str, str],
     ) -> None:
+        self._artifact_type = artifact_type
         self._blobs = [(b.descriptor(), b) for b in blobs]
         self._raw = Manifest(
             config=EMPTY_CONFIG,
@@ -207,7 +211,7 @@ class _Artifact(Image):
         raise ImageError("an artifact has blobs, not filesystem layers")
 
     def __str__(self) -> str:
-        return f"artifact {self.manifest().artifact_type}"
+        return f"artifact {self._artifact_type}"
 
 
 def artifact(

@@ -3,18 +3,21 @@ that runs — a static Go binary compiled from the standard library only."""
 
 from __future__ import annotations
 
+import io
 import os
 import random as _random
 import shutil
 import subprocess
+import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from hardbake.oci import mutate
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.config import ContainerConfig, History, ImageConfig, rfc3339
 from hardbake.oci.image import Image, ImageIndex
-from hardbake.oci.layer import write_layers
+from hardbake.oci.layer import BlobLayer, compress_layer, write_layers
 from hardbake.oci.platform import Platform
 from hardbake.oci.tarentry import TarEntry
 
@@ -146,3 +149,42 @@ def binary_image(
         platform, created=rfc3339(EPOCH), config=ContainerConfig(user=user, entrypoint=("/app",))
     )
     return mutate.append_layers(mutate.from_parts(config, ()), [layer], [History(created=rfc3339(EPOCH))])
+
+
+# -- crafted layers (for bad-input tests): written by Python's tarfile, not by hardbake ------
+def tar_member(
+    name: str, kind: bytes = tarfile.REGTYPE, *, mode: int = 0o644, linkname: str = "", uid: int = 0
+) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.linkname = linkname
+    info.uid = uid
+    info.mtime = EPOCH
+    return info
+
+
+def tar_bytes(
+    members: Sequence[tuple[tarfile.TarInfo, bytes | None]], fmt: int = tarfile.PAX_FORMAT
+) -> bytes:
+    """A tar of exactly these members, in this order (data None: no data)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        for info, data in members:
+            if data is not None:
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+            else:
+                tf.addfile(info)
+    return buf.getvalue()
+
+
+def layer_from_tar(store: BlobStore, tar: bytes) -> BlobLayer:
+    """A gzip layer holding exactly `tar` (however malformed its entries are)."""
+    return compress_layer(io.BytesIO(tar), store)
+
+
+def image_of(layers: Sequence[BlobLayer], platform: Platform | None = None) -> Image:
+    """An image of these layers with a minimal config."""
+    base = mutate.empty_image(platform or Platform("linux", "amd64"), created=rfc3339(EPOCH))
+    return mutate.append_layers(base, list(layers))
