@@ -11,7 +11,7 @@ from hardbake.errors import InputError
 from hardbake.oci import mediatype as mt
 from hardbake.oci import mutate
 from hardbake.oci.blobs import BlobStore
-from hardbake.oci.config import ContainerConfig, History
+from hardbake.oci.config import ContainerConfig, History, ImageConfig
 from hardbake.oci.errors import ImageError
 from hardbake.oci.layer import TarEntry, write_layer
 from hardbake.oci.manifest import EMPTY_CONFIG
@@ -25,6 +25,22 @@ def test_empty_image_validates() -> None:
     validate_image(img)
     assert img.descriptor().platform == Platform("linux", "arm64", "v8")
     assert json.loads(img.raw_config())["variant"] == "v8"
+
+
+def test_image_from_config_and_layers(store: BlobStore) -> None:
+    layers = [write_layer([TarEntry.file(f"f{i}", b"x" * i)], store) for i in range(2)]
+    config = ImageConfig.for_platform(Platform("linux", "amd64"), config=ContainerConfig(user="65532"))
+    img = mutate.image(
+        config,
+        layers,
+        history=[History(created_by=f"{i}") for i in range(2)],
+        annotations={mt.REVISION: "abc"},
+    )
+    validate_image(img)
+    assert img.config().diff_ids == tuple(x.diff_id() for x in layers)
+    assert img.manifest().annotations == {mt.REVISION: "abc"}
+    with pytest.raises(InputError, match="without diff_ids"):
+        mutate.image(img.config(), layers)
 
 
 def test_append_layer_returns_a_new_image(store: BlobStore) -> None:

@@ -117,6 +117,21 @@ def from_parts(
     return _ComposedImage(config, layers, annotations)
 
 
+def image(
+    config: ImageConfig,
+    layers: Sequence[Layer],
+    *,
+    history: Sequence[History] | None = None,
+    annotations: Mapping[str, str] | None = None,
+) -> Image:
+    """A new image: `config` (whose rootfs is filled in from `layers`) and `layers`, with
+    one `history` entry per layer if given, and manifest `annotations`. The builder's call."""
+    if config.diff_ids:
+        raise InputError("image(): pass a config without diff_ids; they are taken from the layers")
+    built = append_layers(_ComposedImage(config, ()), layers, history)
+    return with_annotations(built, annotations) if annotations else built
+
+
 def append_layers(base: Image, layers: Sequence[Layer], history: Sequence[History] | None = None) -> Image:
     """`base` with `layers` on top, with one history entry per layer: `history`, or, when
     the base keeps a history, an entry stamped with the config's `created`."""
