@@ -17,6 +17,7 @@ from hardbake.oci.errors import ImageError
 from hardbake.oci.filesystem import Filesystem
 from hardbake.oci.layer import BlobLayer, TarEntry, write_layer
 from hardbake.oci.reference import RegistryRef
+from hardbake.oci.tarstream import TarReader
 from hardbake.oci.validate import validate_image
 from hardbake.testing.images import binary_image, random_image
 
@@ -77,6 +78,42 @@ def test_layout_to_archive_to_daemon_and_back_keeps_diff_ids(
     gone = _run(name, "/etc/hello")
     assert gone.returncode == 3 and "no such file" in gone.stdout
     assert _run(name, "/etc/new").stdout.endswith("new\n")
+
+
+def test_whiteouts_and_opaque_dirs_made_by_the_engine_itself_are_honoured(
+    store: BlobStore, go_binary: Path, docker_engine: Any, engine_images: Any
+) -> None:
+    """`docker commit` of a container that deleted and replaced files: Docker writes the
+    whiteouts, hardbake reads them."""
+    base = binary_image(store, go_binary)
+    cache = [TarEntry.dir("var"), TarEntry.dir("var/cache"), TarEntry.file("var/cache/old", b"old\n")]
+    img = mutate.append_layers(base, [write_layer(cache, store)])
+    name, committed = engine_images(), engine_images()
+    daemon.write(img, RegistryRef.parse(name), engine=docker_engine)
+    container = docker_engine.containers.run(
+        name,
+        ["rm:/etc/hello", "rm:/var/cache", "mkdir:/var/cache", "write:/var/cache/new"],
+        user="0",
+        network_mode="none",
+        detach=True,
+    )
+    try:
+        assert container.wait(timeout=60)["StatusCode"] == 0, container.logs()
+        repo, tag = committed.rsplit(":", 1)
+        container.commit(repository=repo, tag=tag)
+    finally:
+        container.remove(force=True)
+    with daemon.read(RegistryRef.parse(committed), engine=docker_engine) as back:
+        validate_image(back)
+        assert len(back.layers()) == 3
+        fs = Filesystem.scan(back)
+        assert "etc/hello" not in fs and "var/cache/old" not in fs
+        assert fs.read_bytes("var/cache/new") == b"written\n"
+        assert fs.get("app").layer == 0  # type: ignore[union-attr]
+        assert fs.get("var/cache/new").layer == 2  # type: ignore[union-attr]
+        with back.layers()[2].uncompressed() as f:
+            names = [h.name for h in TarReader(f, "top")]
+        assert "etc/.wh.hello" in names and "var/cache/.wh..wh..opq" in names
 
 
 def test_zstd_layers_are_recompressed_for_docker_20_10(

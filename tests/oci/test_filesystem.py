@@ -137,6 +137,12 @@ def test_selection_by_predicate_streams_only_what_is_asked(store: BlobStore) -> 
         fs.read_bytes("var/lib/dpkg")
 
 
+def test_very_deep_paths_do_not_exhaust_the_stack(store: BlobStore) -> None:
+    deep = "/".join(["d"] * 3000) + "/f"
+    fs = Filesystem.scan(image_of([_layer(store, (deep, F, b"deep"))]))
+    assert len(fs) == 3001 and fs.read_bytes(deep) == b"deep"
+
+
 def test_device_nodes_in_someone_elses_image_are_listed(store: BlobStore) -> None:
     info = tar_member("dev/null", tarfile.CHRTYPE, mode=0o666)
     info.devmajor, info.devminor = 1, 3

@@ -35,7 +35,7 @@ from hardbake.errors import InputError
 from hardbake.oci import canonical
 from hardbake.oci import mediatype as mt
 from hardbake.oci import tarheader as th
-from hardbake.oci.blobs import BlobStore
+from hardbake.oci.blobs import SMALL_BLOB_LIMIT, BlobStore
 from hardbake.oci.compression import GZIP_MAGIC, open_uncompressed, sniff
 from hardbake.oci.descriptor import Descriptor
 from hardbake.oci.digest import Digest, VerifyingReader
@@ -259,16 +259,18 @@ class _ArchiveImage(Image):
         members = _index(path)
         if "manifest.json" not in members:
             raise ImageError(f"{self._label}: no manifest.json; is this a `docker save` archive?")
-        with _Slice(path, members["manifest.json"]) as f:
-            entries = canonical.loads(f.read(), f"{self._label} manifest.json")
+        entries = canonical.loads(
+            self._small(members["manifest.json"], "manifest.json"), f"{label} manifest.json"
+        )
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ImageError(f"{self._label}: manifest.json must be a list of objects")
         entry = _choose(entries, name, self._label)
         config_name, layer_names = entry.get("Config"), entry.get("Layers") or []
+        if isinstance(config_name, str):
+            config_name = config_name.removeprefix("./")
         if not isinstance(config_name, str) or config_name not in members:
             raise ImageError(f"{self._label}: config {config_name!r} is not in the archive")
-        with _Slice(path, members[config_name]) as f:
-            self._raw_config = f.read()
+        self._raw_config = self._small(members[config_name], config_name)
         self._config_digest = Digest.from_bytes(self._raw_config)
         self.repo_tags = tuple(entry.get("RepoTags") or ())
         diff_ids = self.config().diff_ids
@@ -279,10 +281,18 @@ class _ArchiveImage(Image):
             )
         layers = []
         for lname, diff_id in zip(layer_names, diff_ids, strict=True):
+            if isinstance(lname, str):
+                lname = lname.removeprefix("./")
             if not isinstance(lname, str) or lname not in members:
                 raise ImageError(f"{self._label}: layer {lname!r} is not in the archive")
             layers.append(_ArchiveLayer(self, lname, members[lname], diff_id))
         self._layers = tuple(layers)
+
+    def _small(self, member: _Member, name: str) -> bytes:
+        if member.size > SMALL_BLOB_LIMIT:
+            raise ImageError(f"{self._label}: {name} is {member.size} bytes, too large for JSON metadata")
+        with _Slice(self.path, member) as f:
+            return f.read()
 
     def scratch(self) -> BlobStore:
         if self._scratch is None:

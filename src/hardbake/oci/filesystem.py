@@ -172,13 +172,16 @@ class Filesystem:
         self._children.setdefault(_parent(info.path), set()).add(info.path)
 
     def _ensure_dir(self, path: str, layer: int) -> None:
-        if not path:
-            return
-        existing = self._entries.get(path)
-        if existing is not None and existing.kind is EntryKind.DIR:
-            return
-        self._ensure_dir(_parent(path), layer)
-        self._link(FileInfo(path, EntryKind.DIR, 0o755, 0, 0, 0, 0, "", layer))
+        """Make `path` and its parents directories (iteratively: paths can be very deep)."""
+        missing = []
+        while path:
+            existing = self._entries.get(path)
+            if existing is not None and existing.kind is EntryKind.DIR:
+                break
+            missing.append(path)
+            path = _parent(path)
+        for p in reversed(missing):
+            self._link(FileInfo(p, EntryKind.DIR, 0o755, 0, 0, 0, 0, "", layer))
 
     def _add(self, i: int, path: str, h: TarHeader, ordinal: int, what: str) -> None:
         self._ensure_dir(_parent(path), i)

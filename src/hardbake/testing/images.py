@@ -28,18 +28,32 @@ GO_UID_PROGRAM = """package main
 import (
 \t"fmt"
 \t"os"
+\t"strings"
 )
 
-// Prints the uid and gid it runs as, then the contents of each file named as an argument.
+// Prints the uid and gid it runs as, then for each argument: rm:PATH removes PATH,
+// mkdir:PATH makes a directory, write:PATH writes "written" to PATH, anything else is a
+// file whose contents it prints.
 func main() {
 \tfmt.Printf("uid=%d gid=%d\\n", os.Getuid(), os.Getgid())
-\tfor _, name := range os.Args[1:] {
-\t\tdata, err := os.ReadFile(name)
+\tfor _, arg := range os.Args[1:] {
+\t\tvar err error
+\t\tswitch {
+\t\tcase strings.HasPrefix(arg, "rm:"):
+\t\t\terr = os.RemoveAll(arg[3:])
+\t\tcase strings.HasPrefix(arg, "mkdir:"):
+\t\t\terr = os.Mkdir(arg[6:], 0o755)
+\t\tcase strings.HasPrefix(arg, "write:"):
+\t\t\terr = os.WriteFile(arg[6:], []byte("written\\n"), 0o644)
+\t\tdefault:
+\t\t\tvar data []byte
+\t\t\tdata, err = os.ReadFile(arg)
+\t\t\tfmt.Print(string(data))
+\t\t}
 \t\tif err != nil {
 \t\t\tfmt.Printf("error: %v\\n", err)
 \t\t\tos.Exit(3)
 \t\t}
-\t\tfmt.Print(string(data))
 \t}
 }
 """
