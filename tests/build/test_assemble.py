@@ -39,15 +39,24 @@ ATTACKS = {
     "dotdot": ([Member("./usr/../../etc/evil", data=b"x")], "'..' component"),
     "absolute": ([Member("/etc/evil", data=b"x")], "absolute path"),
     "through-symlink": (
-        [Member("./usr/lib/evil", tarfile.SYMTYPE, linkname="/etc"), Member("./usr/lib/evil/passwd", data=b"x")],
+        [
+            Member("./usr/lib/evil", tarfile.SYMTYPE, linkname="/etc"),
+            Member("./usr/lib/evil/passwd", data=b"x"),
+        ],
         "through the symlink /usr/lib/evil",
     ),
     "escaping-symlink": (
-        [Member("./usr/lib/up", tarfile.SYMTYPE, linkname="../../../../.."), Member("./usr/lib/up/x", data=b"x")],
+        [
+            Member("./usr/lib/up", tarfile.SYMTYPE, linkname="../../../../.."),
+            Member("./usr/lib/up/x", data=b"x"),
+        ],
         "through the symlink /usr/lib/up",
     ),
     "hardlink-outside": ([Member("./usr/bin/sh", tarfile.LNKTYPE, linkname="/etc/shadow")], "absolute path"),
-    "hardlink-missing": ([Member("./usr/bin/x", tarfile.LNKTYPE, linkname="usr/bin/nothing")], "does not point at"),
+    "hardlink-missing": (
+        [Member("./usr/bin/x", tarfile.LNKTYPE, linkname="usr/bin/nothing")],
+        "does not point at",
+    ),
     "chardev": ([Member("./dev/mem", tarfile.CHRTYPE)], "character device"),
     "fifo": ([Member("./run/fifo", tarfile.FIFOTYPE)], "FIFO"),
     "replace-merged-usr": ([Member("./lib", data=b"not a link")], "merged-/usr link /lib"),
@@ -122,7 +131,11 @@ def test_merged_usr_relocation_and_emulation(site: RepoSite, tmp_path: Path) -> 
 
 
 def test_fully_filtered_package_is_not_claimed(site: RepoSite, tmp_path: Path) -> None:
-    site.repo.add("trixie", DebSpec("docsonly", files={"/usr/share/man/man1/x.1.gz": File(b"m")}), DebSpec("app", depends="docsonly"))
+    site.repo.add(
+        "trixie",
+        DebSpec("docsonly", files={"/usr/share/man/man1/x.1.gz": File(b"m")}),
+        DebSpec("app", depends="docsonly"),
+    )
     site.repo.publish("trixie")
     a = _build(site, tmp_path, ["app"])
     states = {p.name: p.state for p in a.presence}
@@ -133,7 +146,14 @@ def test_fully_filtered_package_is_not_claimed(site: RepoSite, tmp_path: Path) -
 def test_runtime_hardening_is_enforced(site: RepoSite, tmp_path: Path) -> None:
     site.repo.add(
         "trixie",
-        DebSpec("shelly", files={"/bin/sh": File(b"sh", 0o755), "/usr/bin/su": File(b"su", 0o4755), "/usr/bin/perl": File(b"p", 0o755)}),
+        DebSpec(
+            "shelly",
+            files={
+                "/bin/sh": File(b"sh", 0o755),
+                "/usr/bin/su": File(b"su", 0o4755),
+                "/usr/bin/perl": File(b"p", 0o755),
+            },
+        ),
     )
     site.repo.publish("trixie")
     with pytest.raises(HardeningError) as e:

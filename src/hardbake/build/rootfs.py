@@ -195,7 +195,9 @@ class RootFS:
             try:
                 path = normalise(ti.name)
                 if normalise(ti.name, relocate=False) in MERGED_USR and not (ti.isdir() or ti.issym()):
-                    raise ValueError(f"it would replace the merged-/usr link /{normalise(ti.name, relocate=False)}")
+                    raise ValueError(
+                        f"it would replace the merged-/usr link /{normalise(ti.name, relocate=False)}"
+                    )
             except ValueError as e:
                 raise ContentError(f"package {pkg}: unsafe entry {ti.name!r}: {e}") from e
             if not path:

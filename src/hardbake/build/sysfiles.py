@@ -102,4 +102,7 @@ def runtime_dirs(fs: RootFS, mtime: int) -> None:
     _dir(fs, "var", 0o755, mtime)
     _dir(fs, "var/tmp", 0o1777, mtime)
     _link(fs, "var/run", "/run", mtime)
+    # as on any booted Debian system: /var/lock is /run/lock (a world-writable lock dir in
+    # the image would be writable by the runtime user outside the declared directories)
+    _link(fs, "var/lock", "/run/lock", mtime)
     _dir(fs, "etc", 0o755, mtime)

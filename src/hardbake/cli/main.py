@@ -20,6 +20,7 @@ from hardbake.errors import Error
 
 #: Verb modules under hardbake.cli, in the order `--help` lists them.
 VERB_MODULES: tuple[str, ...] = (
+    "build",
     "resolve",
     "fetch",
     "key",

@@ -19,8 +19,9 @@ from hardbake.errors import InputError
 
 #: Human output goes to stdout; progress, warnings and errors go to stderr so that
 #: `hardbake ... --format json | jq` always sees clean JSON.
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+# piped output is read by people too (CI logs): do not squeeze tables into 80 columns
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 class Format(StrEnum):

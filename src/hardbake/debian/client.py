@@ -61,12 +61,19 @@ class DebianClient:
         self.downloader = Downloader(self.http) if self.http is not None else None
         self.archive = Archive(self.downloader, self.cache_root, offline=self.offline, max_age=self.max_age)
         self.cache = PackageCache(self.cache_root)
+        self._universes: dict[tuple[tuple[str, ...], str], Universe] = {}
 
     def repositories(self, suites: Sequence[str]) -> list[Repository]:
         repos = [self.mirrors.for_suite(s, self.components) for s in expand_suites(suites)]
         return repos + list(self.extra)
 
     def universe(self, suites: Sequence[str], arch: str) -> Universe:
+        key = (tuple(suites), arch)
+        if key not in self._universes:
+            self._universes[key] = self._open_universe(suites, arch)
+        return self._universes[key]
+
+    def _open_universe(self, suites: Sequence[str], arch: str) -> Universe:
         indices = []
         for repo in self.repositories(suites):
             for comp in repo.components:

@@ -1,0 +1,187 @@
+"""`hardbake build` end to end: spec -> lock -> verified .debs -> rootfs per arch -> image -> outputs.
+
+The library entry point is `build()`; the CLI only parses arguments and renders the result.
+Platforms are assembled in parallel threads (decompression and compression release the GIL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hardbake import distro as distros
+from hardbake import paths
+from hardbake.build.assemble import Assembled, assemble
+from hardbake.build.image import make_image
+from hardbake.build.plan import ImageLock, lock_spec
+from hardbake.debian.client import DebianClient
+from hardbake.errors import InputError
+from hardbake.oci import BlobStore, Platform
+from hardbake.oci.image import Image, ImageIndex
+from hardbake.oci import mutate
+from hardbake.oci.reference import ImageRef, LayoutRef
+from hardbake.oci.transport import write_image
+from hardbake.spec import catalog
+from hardbake.spec.load import LoadedSpec, load
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ArchResult:
+    arch: str
+    platform: str
+    digest: str
+    size: int  # compressed bytes of config + layers
+    uncompressed: int
+    packages: list[str]
+    excluded: list[str]
+    partial: list[str]
+    hardening: dict[str, Any]
+
+
+@dataclass
+class BuildResult:
+    name: str
+    tag: str
+    digest: str  # the index digest for a multi-platform image, else the manifest digest
+    spec: str
+    spec_digest: str
+    source_date_epoch: int
+    outputs: list[str]
+    arches: list[ArchResult]
+    lock: ImageLock
+    seconds: float
+    image: Image | ImageIndex | None = field(default=None, repr=False)
+    assembled: dict[str, Assembled] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "tag": self.tag,
+            "digest": self.digest,
+            "spec": self.spec,
+            "specDigest": self.spec_digest,
+            "sourceDateEpoch": self.source_date_epoch,
+            "outputs": self.outputs,
+            "seconds": round(self.seconds, 3),
+            "platforms": [
+                {
+                    "arch": r.arch,
+                    "platform": r.platform,
+                    "digest": r.digest,
+                    "size": r.size,
+                    "uncompressedSize": r.uncompressed,
+                    "packageCount": len(r.packages),
+                    "packages": r.packages,
+                    "excludedPackages": r.excluded,
+                    "partialPackages": r.partial,
+                    "hardening": r.hardening,
+                }
+                for r in self.arches
+            ],
+        }
+
+
+def resolve_spec(ref: str) -> tuple[LoadedSpec, str, str]:
+    """A spec path or catalog name -> (loaded spec, default tag, source description)."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        loaded = load(p)
+        tag = loaded.spec.version or "latest"
+        if loaded.spec.variant.value == "dev" and not tag.endswith("-dev"):
+            tag += "-dev"
+        return loaded, tag, f"spec:{p.name}"
+    entry = catalog.find(ref)
+    rel = entry.path.relative_to(catalog.catalog_root())
+    return entry.load(), entry.tags[0], f"hardbake catalog {rel.as_posix()}"
+
+
+@dataclass
+class BuildOptions:
+    outputs: Sequence[ImageRef] = ()
+    lock: Path | None = None
+    archs: Sequence[str] | None = None
+    platform: Platform | None = None  # for single-platform outputs
+    level: int | None = None
+    workers: int = 2
+
+
+def _summary(a: Assembled, img: Image) -> ArchResult:
+    return ArchResult(
+        arch=a.arch,
+        platform=str(img.platform()),
+        digest=str(img.digest()),
+        size=img.size(),
+        uncompressed=sum(n.size for n in a.fs.tree.values()),
+        packages=sorted(p.name for p in a.presence if p.state != "excluded"),
+        excluded=sorted(p.name for p in a.presence if p.state == "excluded"),
+        partial=sorted(p.name for p in a.presence if p.state == "partial"),
+        hardening=a.hardening.to_json(),
+    )
+
+
+def build(
+    ref: str,
+    client: DebianClient,
+    options: BuildOptions,
+    progress: Progress = lambda s: None,
+) -> BuildResult:
+    t0 = time.monotonic()
+    loaded, tag, source = resolve_spec(ref)
+    spec = loaded.spec
+    archs = list(options.archs or spec.archs)
+    if options.lock is not None:
+        lock = ImageLock.read(options.lock)
+        if lock.spec_digest and lock.spec_digest != loaded.digest:
+            raise InputError(
+                f"{options.lock} was made for another version of {loaded.path} "
+                f"(spec digest {lock.spec_digest}, now {loaded.digest})",
+                hint="re-run `hardbake lock` for this spec",
+            )
+        missing = [a for a in archs if a not in lock.arches]
+        if missing:
+            raise InputError(f"{options.lock} has no packages for {', '.join(missing)}")
+    else:
+        progress(f"resolving {spec.name} for {', '.join(archs)}")
+        lock = lock_spec(loaded, client, archs)
+    pkgs = [p for a in archs for p in lock.arches[a].packages]
+    progress(f"fetching {len(pkgs)} packages")
+    client.fetch(pkgs)
+    store = BlobStore(paths.cache_dir() / "blobs")
+    base = f"debian:{distros.get(spec.distro).version}"
+
+    def one(arch: str) -> tuple[Assembled, Image]:
+        progress(f"assembling {arch}")
+        a = assemble(loaded, lock.arches[arch], client.cache)
+        progress(f"writing layers for {arch}")
+        return a, make_image(loaded, a, store, source=source, base=base, level=options.level)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(archs)))) as ex:
+        built = list(ex.map(one, archs))
+    images = [img for _, img in built]
+    top: Image | ImageIndex = images[0] if len(images) == 1 else mutate.index(images)
+    outputs = list(options.outputs) or [LayoutRef(Path("out") / spec.name, tag)]
+    written = []
+    for out in outputs:
+        progress(f"writing {out}")
+        write_image(top, out, platform=options.platform)
+        written.append(str(out))
+    return BuildResult(
+        name=spec.name,
+        tag=tag,
+        digest=str(top.digest()),
+        spec=str(loaded.path),
+        spec_digest=loaded.digest,
+        source_date_epoch=built[0][0].epoch,
+        outputs=written,
+        arches=[_summary(a, img) for a, img in built],
+        lock=lock,
+        seconds=time.monotonic() - t0,
+        image=top,
+        assembled={a.arch: a for a, _ in built},
+    )
