@@ -13,8 +13,16 @@ from hardbake import __version__
 from hardbake import distro as distros
 from hardbake.build.assemble import Assembled
 from hardbake.build.rootfs import Node
-from hardbake.oci import BlobStore, ContainerConfig, History, ImageConfig, Platform, rfc3339, write_layers
-from hardbake.oci import mutate
+from hardbake.oci import (
+    BlobStore,
+    ContainerConfig,
+    History,
+    ImageConfig,
+    Platform,
+    mutate,
+    rfc3339,
+    write_layers,
+)
 from hardbake.oci.image import Image, Layer
 from hardbake.oci.tarentry import TarEntry
 from hardbake.spec.load import LoadedSpec

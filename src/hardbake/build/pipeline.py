@@ -20,9 +20,8 @@ from hardbake.build.image import make_image
 from hardbake.build.plan import ImageLock, lock_spec
 from hardbake.debian.client import DebianClient
 from hardbake.errors import InputError
-from hardbake.oci import BlobStore, Platform
+from hardbake.oci import BlobStore, Platform, mutate
 from hardbake.oci.image import Image, ImageIndex
-from hardbake.oci import mutate
 from hardbake.oci.reference import ImageRef, LayoutRef
 from hardbake.oci.transport import write_image
 from hardbake.spec import catalog
