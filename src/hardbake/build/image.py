@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hardbake import __version__
+from hardbake import __version__, paths
 from hardbake import distro as distros
 from hardbake.build.assemble import Assembled
+from hardbake.build.layers import LayerCache
 from hardbake.build.rootfs import Node
 from hardbake.oci import (
     BlobStore,
@@ -21,7 +22,6 @@ from hardbake.oci import (
     Platform,
     mutate,
     rfc3339,
-    write_layers,
 )
 from hardbake.oci.image import Image, Layer
 from hardbake.oci.tarentry import TarEntry
@@ -103,13 +103,12 @@ def make_image(
     base: str,
     layer_groups: Sequence[Sequence[Node]] | None = None,
     level: int | None = None,
+    cache: LayerCache | None = None,
 ) -> Image:
-    """Write the layers into `store` and return the image (not yet written anywhere)."""
+    """Write the layers into `store` (through the layer cache) and return the image."""
     groups = layer_groups if layer_groups is not None else [a.fs.nodes()]
-    kw = {"level": level} if level is not None else {}
-    layers: list[Layer] = list(
-        write_layers([entries(a, g) for g in groups], store, source_date_epoch=a.epoch, **kw)  # type: ignore[arg-type]
-    )
+    cache = cache or LayerCache(paths.cache_dir() / "layers", store)
+    layers: list[Layer] = list(cache.write([entries(a, g) for g in groups], epoch=a.epoch, level=level))
     image_labels = labels(loaded, a, source=source, base=base)
     created = rfc3339(a.epoch)
     config = ImageConfig.for_platform(

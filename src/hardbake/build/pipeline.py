@@ -15,6 +15,7 @@ from typing import Any
 
 from hardbake import distro as distros
 from hardbake import paths
+from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
 from hardbake.build.image import make_image
 from hardbake.build.plan import ImageLock, lock_spec
@@ -107,6 +108,7 @@ class BuildOptions:
     archs: Sequence[str] | None = None
     platform: Platform | None = None  # for single-platform outputs
     level: int | None = None
+    layers: int = 1
     workers: int = 2
 
 
@@ -158,7 +160,10 @@ def build(
         progress(f"assembling {arch}")
         a = assemble(loaded, lock.arches[arch], client.cache)
         progress(f"writing layers for {arch}")
-        return a, make_image(loaded, a, store, source=source, base=base, level=options.level)
+        groups = layering.group(a.fs, lock.arches[arch], options.layers)
+        return a, make_image(
+            loaded, a, store, source=source, base=base, level=options.level, layer_groups=groups
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(archs)))) as ex:
         built = list(ex.map(one, archs))

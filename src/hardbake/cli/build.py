@@ -74,6 +74,14 @@ def build_cmd(
         None, "--platform", help="Platform for single-platform outputs (docker-archive, docker-daemon)."
     ),
     level: int | None = typer.Option(None, "--compression-level", min=0, max=9, help="gzip level of layers."),
+    layers: int = typer.Option(
+        1,
+        "--layers",
+        min=1,
+        max=127,
+        help="At most N layers, grouped by source package (the biggest groups get their own layer), "
+        "so images that share packages share layers.",
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     mirror: str | None = ao.MIRROR,
@@ -109,6 +117,7 @@ def build_cmd(
         archs=arch or None,
         platform=Platform.parse(platform) if platform else None,
         level=level,
+        layers=layers,
     )
     with err.status("building") as status:
         result = build(spec, client, options, progress=lambda s: status.update(s))

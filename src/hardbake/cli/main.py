@@ -1,7 +1,9 @@
-"""The `hardbake` entry point: builds the Typer app from the verb modules and maps errors to exits.
+"""The `hardbake` entry point: the root command group, lazy verb loading, errors to exit codes.
 
-Each verb lives in its own module with a `register(app)` function; the list below is the
-explicit, exhaustive set of verbs (no import-time registries).
+Each verb lives in its own module with a `register(app)` function. `COMMANDS` is the explicit,
+exhaustive table of commands and the module that registers each; a module is imported only
+when one of its commands runs (or for `--help`), so `hardbake resolve` does not pay for
+importing the Kubernetes client, FastAPI or the SBOM libraries.
 """
 
 from __future__ import annotations
@@ -18,17 +20,30 @@ from hardbake import __version__
 from hardbake.cli.output import err
 from hardbake.errors import Error
 
-#: Verb modules under hardbake.cli, in the order `--help` lists them.
-VERB_MODULES: tuple[str, ...] = (
-    "build",
-    "resolve",
-    "fetch",
-    "key",
-    "sign",
-    "attest",
-    "verify",
-    "db",
-)
+#: command -> the module under hardbake.cli that registers it, in the order `--help` lists them
+COMMANDS: dict[str, str] = {
+    "build": "build",
+    "lock": "build",
+    "spec": "build",
+    "resolve": "resolve",
+    "fetch": "fetch",
+    "key": "key",
+    "sign": "sign",
+    "attest": "attest",
+    "verify": "verify",
+    "db": "db",
+}
+VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
+_loaded: dict[str, dict[str, Any]] = {}
+
+
+def _commands_of(module: str) -> dict[str, Any]:
+    """Import one verb module and return the click commands it registers."""
+    if module not in _loaded:
+        sub = typer.Typer()
+        importlib.import_module(f"hardbake.cli.{module}").register(sub)
+        _loaded[module] = dict(typer.main.get_group(sub).commands)
+    return _loaded[module]
 
 
 class _Root(TyperGroup):
@@ -37,6 +52,13 @@ class _Root(TyperGroup):
     Doing it here (not only in `main`) means every way of invoking the app - the console
     script, `python -m`, typer's test runner - behaves the same.
     """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        module = COMMANDS.get(name)
+        return None if module is None else _commands_of(module).get(name)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors its own click)
         try:
@@ -74,10 +96,6 @@ def _root(
     ),
 ) -> None:
     """Hardened-image factory."""
-
-
-for _name in VERB_MODULES:
-    importlib.import_module(f"hardbake.cli.{_name}").register(app)
 
 
 def main() -> None:
