@@ -82,10 +82,15 @@ class AccountDB:
         return "".join(f"{g.name}:*::{','.join(g.members)}\n" for g in self.groups)
 
 
-def build(accounts: Accounts, extra_groups: set[str] = frozenset()) -> AccountDB:  # type: ignore[assignment]
-    """The account database of an image: defaults + spec + groups the files need."""
+def build(accounts: Accounts, extra_groups: set[str] = frozenset(), *, system: bool = False) -> AccountDB:  # type: ignore[assignment]
+    """The account database of an image: defaults + spec + groups the files need.
+
+    `system` (dev variants): base-passwd's whole static set plus apt's `_apt` user, as a
+    Debian system has them, since packages installed later expect them. Root keeps a real
+    shell there: a dev image is a build environment.
+    """
     users: dict[str, UserEntry] = {
-        "root": UserEntry("root", 0, 0, "/root"),
+        "root": UserEntry("root", 0, 0, "/root", "/bin/bash" if system else "/sbin/nologin"),
         "nobody": UserEntry("nobody", NOBODY, NOBODY, "/nonexistent"),
         "nonroot": UserEntry("nonroot", NONROOT, NONROOT, "/home/nonroot"),
     }
@@ -94,6 +99,21 @@ def build(accounts: Accounts, extra_groups: set[str] = frozenset()) -> AccountDB
         "nogroup": GroupEntry("nogroup", NOBODY),
         "nonroot": GroupEntry("nonroot", NONROOT),
     }
+    if system:
+        for name, uid in STATIC_USERS.items():
+            users.setdefault(
+                name,
+                UserEntry(
+                    name,
+                    uid,
+                    STATIC_GROUPS.get(name, NOBODY),
+                    f"/var/lib/{name}" if uid else "/root",
+                    "/usr/sbin/nologin",
+                ),
+            )
+        users["_apt"] = UserEntry("_apt", 42, NOBODY, "/nonexistent", "/usr/sbin/nologin")
+        for name, gid in STATIC_GROUPS.items():
+            groups.setdefault(name, GroupEntry(name, gid))
     for g in sorted(extra_groups):
         if g in STATIC_GROUPS and g not in groups:
             groups[g] = GroupEntry(g, STATIC_GROUPS[g])

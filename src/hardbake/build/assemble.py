@@ -21,6 +21,7 @@ from hardbake.build import (
     accounts,
     alternatives,
     certs,
+    devimage,
     dpkgdb,
     filters,
     harden,
@@ -104,7 +105,14 @@ def source_date_epoch(members_by_pkg: dict[str, Members]) -> int:
     return newest
 
 
-def assemble(loaded: LoadedSpec, lock: ArchLock, cache: PackageCache, *, workers: int = 4) -> Assembled:
+def assemble(
+    loaded: LoadedSpec,
+    lock: ArchLock,
+    cache: PackageCache,
+    *,
+    apt_sources: devimage.AptSources | None = None,
+    workers: int = 4,
+) -> Assembled:
     spec = loaded.spec
     distro = distros.get(spec.distro)
     runtime = spec.variant == Variant.runtime
@@ -115,7 +123,7 @@ def assemble(loaded: LoadedSpec, lock: ArchLock, cache: PackageCache, *, workers
     members = {name: m for name, (_, m) in results}
     epoch = source_date_epoch(members)
 
-    db0 = accounts.build(spec.accounts)
+    db0 = accounts.build(spec.accounts, system=not runtime)
     names = accounts.name_map(db0)
     fs = RootFS()
     shipped: dict[str, list[str]] = {}
@@ -127,7 +135,7 @@ def assemble(loaded: LoadedSpec, lock: ArchLock, cache: PackageCache, *, workers
     # groups the files use become real groups of the image
     used_gids = {n.gid for n in fs.tree.values()}
     extra_groups = {g for g, gid in accounts.STATIC_GROUPS.items() if gid in used_gids}
-    db = accounts.build(spec.accounts, extra_groups)
+    db = accounts.build(spec.accounts, extra_groups, system=not runtime)
 
     sysfiles.runtime_dirs(fs, epoch)
     sysfiles.accounts(fs, db, epoch)
@@ -145,7 +153,19 @@ def assemble(loaded: LoadedSpec, lock: ArchLock, cache: PackageCache, *, workers
     specpaths.apply(fs, spec.paths, loaded.path.parent, epoch)
     n_ld = ldcache.write(fs, lock.arch, epoch)
     present = dpkgdb.presence(fs, shipped)
-    recorded = dpkgdb.write_status_d(fs, controls, present, epoch)
+    if runtime:
+        recorded = dpkgdb.write_status_d(fs, controls, present, epoch)
+    else:
+        names_by_pkg = {n: devimage.archive_paths([ti.name for ti, _ in m]) for n, m in members.items()}
+        devimage.write_dpkg_db(fs, lock, controls, names_by_pkg, epoch)
+        devimage.write_alternatives_db(fs, applied, epoch)
+        devimage.write_base_files(fs, epoch)
+        devimage.write_shells(fs, epoch)
+        devimage.write_ca_conf(fs, epoch)
+        devimage.write_dpkg_excludes(fs, spec.include, epoch)
+        if apt_sources is not None:
+            devimage.write_apt_sources(fs, apt_sources, distro, epoch)
+        recorded = sorted(members)
 
     # clamp: nothing in the image is newer than SOURCE_DATE_EPOCH
     for path, node in list(fs.tree.items()):

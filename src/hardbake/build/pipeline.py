@@ -17,6 +17,7 @@ from hardbake import distro as distros
 from hardbake import paths
 from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
+from hardbake.build.devimage import AptSources
 from hardbake.build.image import make_image
 from hardbake.build.plan import ImageLock, lock_spec
 from hardbake.debian.client import DebianClient
@@ -27,6 +28,7 @@ from hardbake.oci.reference import ImageRef, LayoutRef
 from hardbake.oci.transport import write_image
 from hardbake.spec import catalog
 from hardbake.spec.load import LoadedSpec, load
+from hardbake.spec.model import Variant
 
 Progress = Callable[[str], None]
 
@@ -101,6 +103,20 @@ def resolve_spec(ref: str) -> tuple[LoadedSpec, str, str]:
     return entry.load(), entry.tags[0], f"hardbake catalog {rel.as_posix()}"
 
 
+def as_variant(loaded: LoadedSpec, tag: str, variant: Variant) -> tuple[LoadedSpec, str]:
+    """The `-dev` twin of a runtime spec (or back): a dev variant keeps every dependency,
+    every program and runs as root, so drops, path filters and the allow-list go."""
+    if variant == Variant.dev:
+        spec = loaded.spec.model_copy(
+            update={"variant": Variant.dev, "drop": [], "exclude_paths": [], "allowed_programs": None}
+        )
+        tag = tag if tag.endswith("-dev") else f"{tag}-dev"
+    else:
+        spec = loaded.spec.model_copy(update={"variant": Variant.runtime})
+        tag = tag.removesuffix("-dev")
+    return LoadedSpec(spec, loaded.path, loaded.lines), tag
+
+
 @dataclass
 class BuildOptions:
     outputs: Sequence[ImageRef] = ()
@@ -110,6 +126,8 @@ class BuildOptions:
     level: int | None = None
     layers: int = 1
     workers: int = 2
+    variant: Variant | None = None
+    apt_sources: AptSources | None = None  # the dev image's own apt sources (default: the build's mirrors)
 
 
 def _summary(a: Assembled, img: Image) -> ArchResult:
@@ -134,7 +152,10 @@ def build(
 ) -> BuildResult:
     t0 = time.monotonic()
     loaded, tag, source = resolve_spec(ref)
+    if options.variant is not None and options.variant != loaded.spec.variant:
+        loaded, tag = as_variant(loaded, tag, options.variant)
     spec = loaded.spec
+    apt_sources = options.apt_sources or AptSources(client.mirrors.debian, client.mirrors.security)
     archs = list(options.archs or spec.archs)
     if options.lock is not None:
         lock = ImageLock.read(options.lock)
@@ -158,7 +179,7 @@ def build(
 
     def one(arch: str) -> tuple[Assembled, Image]:
         progress(f"assembling {arch}")
-        a = assemble(loaded, lock.arches[arch], client.cache)
+        a = assemble(loaded, lock.arches[arch], client.cache, apt_sources=apt_sources)
         progress(f"writing layers for {arch}")
         groups = layering.group(a.fs, lock.arches[arch], options.layers)
         return a, make_image(

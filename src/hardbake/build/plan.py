@@ -19,6 +19,7 @@ from hardbake.debian.resolve import Request, ResolveError, resolve
 from hardbake.debian.sources import Repository
 from hardbake.errors import InputError
 from hardbake.spec.load import LoadedSpec, SpecError
+from hardbake.spec.model import Variant
 
 LOCK_VERSION = 1
 
@@ -80,14 +81,30 @@ def _check_names(loaded: LoadedSpec, client: DebianClient, suites: tuple[str, ..
             )
 
 
+#: what every dev variant adds to its spec's packages (besides the Essential set)
+DEV_PACKAGES = ("apt", "debian-archive-keyring", "ca-certificates")
+
+
 def lock_spec(loaded: LoadedSpec, client: DebianClient, archs: list[str] | None = None) -> ImageLock:
     spec = loaded.spec
     distro = distros.get(spec.distro)
     suites = distro.suites
+    dev = spec.variant == Variant.dev
+    if dev and spec.drop:
+        raise SpecError(
+            f"{loaded.where('drop')}: drop: a dev variant keeps every dependency (apt refuses to install "
+            "anything into a system with broken dependencies)",
+            hint="move the drops to the runtime spec",
+        )
     arches: dict[str, ArchLock] = {}
     for arch in archs or spec.archs:
         _check_names(loaded, client, suites, arch)
-        request = Request.from_args(spec.packages, {d.package: d.reason for d in spec.drop})
+        names = list(spec.packages)
+        if dev:
+            names += [
+                n for n in (*client.universe(suites, arch).essential(), *DEV_PACKAGES) if n not in names
+            ]
+        request = Request.from_args(names, {d.package: d.reason for d in spec.drop})
         try:
             res = resolve(client.universe(suites, arch), request)
         except ResolveError as e:

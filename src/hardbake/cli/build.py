@@ -8,13 +8,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from hardbake.build.devimage import AptSources
 from hardbake.build.pipeline import BuildOptions, BuildResult, build, resolve_spec
 from hardbake.build.plan import lock_spec
 from hardbake.cli import archive_options as ao
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
 from hardbake.oci import Platform
 from hardbake.oci.reference import DaemonRef, RegistryRef, parse_image_ref
-from hardbake.spec.model import ImageSpec
+from hardbake.spec.model import ImageSpec, Variant
 
 spec_app = typer.Typer(help="The image spec format.", no_args_is_help=True)
 
@@ -82,6 +83,21 @@ def build_cmd(
         help="At most N layers, grouped by source package (the biggest groups get their own layer), "
         "so images that share packages share layers.",
     ),
+    variant: str | None = typer.Option(
+        None, "--variant", help="runtime or dev (the -dev twin: + shell, apt, dpkg; runs as root)."
+    ),
+    image_mirror: str | None = typer.Option(
+        None,
+        "--image-mirror",
+        envvar="HARDBAKE_IMAGE_MIRROR",
+        help="Debian mirror written into dev images' apt sources (default: the mirror the build uses).",
+    ),
+    image_security_mirror: str | None = typer.Option(
+        None,
+        "--image-security-mirror",
+        envvar="HARDBAKE_IMAGE_SECURITY_MIRROR",
+        help="Security mirror for dev images.",
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     mirror: str | None = ao.MIRROR,
@@ -109,8 +125,16 @@ def build_cmd(
             from hardbake.errors import InputError
 
             raise InputError(f"-o {r}: pushing is `hardbake push`; build to oci:DIR first")
+    chosen_variant = Variant(variant) if variant else None
+    if chosen_variant == Variant.dev and not tag.endswith("-dev"):
+        tag += "-dev"
     if load:
         refs.append(DaemonRef(RegistryRef.parse(f"hardbake/{loaded.spec.name}:{tag}")))
+    apt_sources = None
+    if image_mirror or image_security_mirror:
+        apt_sources = AptSources(
+            image_mirror or client.mirrors.debian, image_security_mirror or client.mirrors.security
+        )
     options = BuildOptions(
         outputs=refs,
         lock=lock,
@@ -118,6 +142,8 @@ def build_cmd(
         platform=Platform.parse(platform) if platform else None,
         level=level,
         layers=layers,
+        variant=chosen_variant,
+        apt_sources=apt_sources,
     )
     with err.status("building") as status:
         result = build(spec, client, options, progress=lambda s: status.update(s))

@@ -200,6 +200,14 @@ class PackagesIndex:
     def providing(self, name: str) -> list[PackageRecord]:
         return [self.record(i) for i in self.by_provides.get(name, ())]
 
+    def essential(self) -> list[str]:
+        """Names of the packages marked `Essential: yes` (found without parsing every stanza)."""
+        out = []
+        for i in range(len(self)):
+            if b"\nEssential: yes" in self.raw(i):
+                out.append(self.record(i).name)
+        return sorted(set(out))
+
     def parse_all(self) -> Iterator[PackageRecord]:
         for i in range(len(self)):
             yield self.record(i)

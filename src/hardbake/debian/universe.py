@@ -64,6 +64,13 @@ class Universe:
             hit = self._provided[name] = [p for _, p in out]
         return hit
 
+    def essential(self) -> list[str]:
+        """Every Essential package of the architecture (what a Debian system always has)."""
+        names: set[str] = set()
+        for idx in self.indices:
+            names.update(n for n in idx.essential() if any(self._arch_ok(r) for r in idx.named(n)))
+        return sorted(names)
+
     def versions(self, name: str) -> list[str]:
         return [f"{r.version} ({r.suite})" for r in self.named(name)]
 
