@@ -8,6 +8,7 @@ image's own user and group names, and the config's `created` is SOURCE_DATE_EPOC
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from hardbake import __version__, paths
 from hardbake import distro as distros
@@ -122,3 +123,31 @@ def make_image(
     ]
     annotations = {k: v for k, v in image_labels.items() if k.startswith("org.opencontainers.image.")}
     return mutate.image(config, layers, history=history, annotations=annotations)
+
+
+def extend_image(
+    parent: Image,
+    loaded: LoadedSpec,
+    a: Assembled,
+    nodes: Sequence[Node],
+    whiteouts: Sequence[str],
+    store: BlobStore,
+    *,
+    source: str,
+    base: str,
+    level: int | None = None,
+) -> Image:
+    """`parent`'s layers untouched, one more layer with the customisation, the child's config."""
+    layer_entries = entries(a, nodes) + [TarEntry.whiteout(p, mtime=a.epoch) for p in whiteouts]
+    layer = LayerCache(paths.cache_dir() / "layers", store).write([layer_entries], epoch=a.epoch, level=level)[0]
+    created = rfc3339(a.epoch)
+    img = mutate.append_layers(
+        parent, [layer], [History(created=created, created_by=f"hardbake build ({loaded.spec.name}, customisation)")]
+    )
+    image_labels = labels(loaded, a, source=source, base=base)
+    image_labels["org.opencontainers.image.base.digest"] = str(parent.digest())
+    img = mutate.with_config(
+        img, replace(img.config(), created=created, config=container_config(loaded, a, image_labels))
+    )
+    annotations = {k: v for k, v in image_labels.items() if k.startswith("org.opencontainers.image.")}
+    return mutate.with_annotations(img, annotations)

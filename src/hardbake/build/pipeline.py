@@ -18,7 +18,8 @@ from hardbake import paths
 from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
 from hardbake.build.devimage import AptSources
-from hardbake.build.image import make_image
+from hardbake.build import extend as extension_layers
+from hardbake.build.image import extend_image, make_image
 from hardbake.build.plan import ImageLock, lock_spec
 from hardbake.debian.client import DebianClient
 from hardbake.errors import InputError
@@ -27,6 +28,7 @@ from hardbake.oci.image import Image, ImageIndex
 from hardbake.oci.reference import ImageRef, LayoutRef
 from hardbake.oci.transport import write_image
 from hardbake.spec import catalog
+from hardbake.spec import extend as extension
 from hardbake.spec.load import LoadedSpec, load
 from hardbake.spec.model import Variant
 
@@ -152,8 +154,11 @@ def build(
 ) -> BuildResult:
     t0 = time.monotonic()
     loaded, tag, source = resolve_spec(ref)
+    loaded, parent = extension.resolve(loaded)
     if options.variant is not None and options.variant != loaded.spec.variant:
         loaded, tag = as_variant(loaded, tag, options.variant)
+        if parent is not None:
+            parent, _ = as_variant(parent, tag, options.variant)
     spec = loaded.spec
     apt_sources = options.apt_sources or AptSources(client.mirrors.debian, client.mirrors.security)
     archs = list(options.archs or spec.archs)
@@ -168,23 +173,38 @@ def build(
         missing = [a for a in archs if a not in lock.arches]
         if missing:
             raise InputError(f"{options.lock} has no packages for {', '.join(missing)}")
+        if parent is not None and lock.parent is None:
+            raise InputError(f"{options.lock} has no parent lock, but {loaded.path} extends {spec.extends}")
     else:
         progress(f"resolving {spec.name} for {', '.join(archs)}")
-        lock = lock_spec(loaded, client, archs)
-    pkgs = [p for a in archs for p in lock.arches[a].packages]
+        parent_lock = lock_spec(parent, client, archs) if parent is not None else None
+        lock = lock_spec(loaded, client, archs, parent=parent_lock)
+    pkgs = {p.sha256: p for a in archs for p in lock.arches[a].packages}
+    if lock.parent is not None:
+        pkgs.update({p.sha256: p for a in archs for p in lock.parent.arches[a].packages})
     progress(f"fetching {len(pkgs)} packages")
-    client.fetch(pkgs)
+    client.fetch(list(pkgs.values()))
     store = BlobStore(paths.cache_dir() / "blobs")
     base = f"debian:{distros.get(spec.distro).version}"
 
     def one(arch: str) -> tuple[Assembled, Image]:
         progress(f"assembling {arch}")
         a = assemble(loaded, lock.arches[arch], client.cache, apt_sources=apt_sources)
-        progress(f"writing layers for {arch}")
-        groups = layering.group(a.fs, lock.arches[arch], options.layers)
-        return a, make_image(
-            loaded, a, store, source=source, base=base, level=options.level, layer_groups=groups
-        )
+        if parent is None or lock.parent is None:
+            progress(f"writing layers for {arch}")
+            groups = layering.group(a.fs, lock.arches[arch], options.layers)
+            return a, make_image(loaded, a, store, source=source, base=base, level=options.level, layer_groups=groups)
+        plock = lock.parent.arches[arch]
+        pa = assemble(parent, plock, client.cache, apt_sources=apt_sources)
+        parent_source = f"parent of {source}"
+        pimg = make_image(
+            parent, pa, store, source=parent_source, base=base, level=options.level,
+            layer_groups=layering.group(pa.fs, plock, options.layers),
+        )  # fmt: skip
+        nodes, whiteouts = extension_layers.diff(pa.fs, a.fs)
+        progress(f"writing the customisation layer for {arch}")
+        img = extend_image(pimg, loaded, a, nodes, whiteouts, store, source=source, base=spec.extends or base, level=options.level)
+        return a, img
 
     with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(archs)))) as ex:
         built = list(ex.map(one, archs))

@@ -15,7 +15,8 @@ from typing import Any
 from hardbake import distro as distros
 from hardbake.debian.client import DebianClient
 from hardbake.debian.lock import ArchLock, read_json
-from hardbake.debian.resolve import Request, ResolveError, resolve
+from hardbake.debian.resolve import Request, Requirement, ResolveError, resolve
+from hardbake.debian.version import DebVersion
 from hardbake.debian.sources import Repository
 from hardbake.errors import InputError
 from hardbake.spec.load import LoadedSpec, SpecError
@@ -30,28 +31,36 @@ class ImageLock:
     distro: str
     spec_digest: str
     arches: dict[str, ArchLock]
+    parent: ImageLock | None = None  # the lock of the image this one extends
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "lockVersion": LOCK_VERSION,
             "image": {"name": self.name, "distro": self.distro, "specDigest": self.spec_digest},
             "arches": {a: lk.to_json() for a, lk in sorted(self.arches.items())},
         }
+        if self.parent is not None:
+            out["parent"] = self.parent.to_json()
+        return out
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
     def read(cls, path: Path) -> ImageLock:
-        d = read_json(path)
+        return cls.from_json(read_json(path), str(path))
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], origin: str) -> ImageLock:
         if d.get("lockVersion") != LOCK_VERSION or "arches" not in d:
-            raise InputError(f"{path}: not a hardbake image lock (lockVersion {LOCK_VERSION} with arches)")
+            raise InputError(f"{origin}: not a hardbake image lock (lockVersion {LOCK_VERSION} with arches)")
         img = d.get("image", {})
         return cls(
             name=img.get("name", ""),
             distro=img.get("distro", ""),
             spec_digest=img.get("specDigest", ""),
-            arches={a: ArchLock.from_json(v, str(path)) for a, v in d["arches"].items()},
+            arches={a: ArchLock.from_json(v, origin) for a, v in d["arches"].items()},
+            parent=cls.from_json(d["parent"], origin) if "parent" in d else None,
         )
 
 
@@ -85,7 +94,10 @@ def _check_names(loaded: LoadedSpec, client: DebianClient, suites: tuple[str, ..
 DEV_PACKAGES = ("apt", "debian-archive-keyring", "ca-certificates")
 
 
-def lock_spec(loaded: LoadedSpec, client: DebianClient, archs: list[str] | None = None) -> ImageLock:
+def lock_spec(
+    loaded: LoadedSpec, client: DebianClient, archs: list[str] | None = None, parent: ImageLock | None = None
+) -> ImageLock:
+    """Lock `loaded` (an effective spec); with `parent`, the parent's packages keep their versions."""
     spec = loaded.spec
     distro = distros.get(spec.distro)
     suites = distro.suites
@@ -105,10 +117,13 @@ def lock_spec(loaded: LoadedSpec, client: DebianClient, archs: list[str] | None 
                 n for n in (*client.universe(suites, arch).essential(), *DEV_PACKAGES) if n not in names
             ]
         request = Request.from_args(names, {d.package: d.reason for d in spec.drop})
+        if parent is not None and arch in parent.arches:
+            pins = tuple(Requirement(p.name, DebVersion(p.version)) for p in parent.arches[arch].packages)
+            request = Request(request.requirements, request.exclude, request.drops, pins)
         try:
             res = resolve(client.universe(suites, arch), request)
         except ResolveError as e:
             raise SpecError(f"{loaded.path}: packages ({arch}): {e.message}", hint=e.hint) from e
         repos = tuple((r.name, r.suite) for r in client.repositories(suites))
         arches[arch] = ArchLock.from_resolution(res, repos)
-    return ImageLock(spec.name, spec.distro, loaded.digest, arches)
+    return ImageLock(spec.name, spec.distro, loaded.digest, arches, parent)

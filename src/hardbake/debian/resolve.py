@@ -69,6 +69,8 @@ class Request:
     requirements: tuple[Requirement, ...]
     exclude: frozenset[str] = frozenset()
     drops: tuple[Drop, ...] = ()
+    #: versions any package must have if it is pulled in (an extended image keeps its parent's)
+    pins: tuple[Requirement, ...] = ()
 
     @classmethod
     def from_args(cls, items: Iterable[str], drops: Mapping[str, str] | None = None) -> Request:
@@ -122,7 +124,7 @@ class _State:
         self.cuts: list[CutEdge] = []
         self.drops = {d.package: d.reason for d in request.drops}
         self.used_drops: set[str] = set()
-        self.pins = {r.name: r.version for r in request.requirements if r.version is not None}
+        self.pins = {r.name: r.version for r in (*request.pins, *request.requirements) if r.version is not None}
         self.queue: deque[tuple[str, str, Group]] = deque()
 
     def chain(self, name: str) -> str:
