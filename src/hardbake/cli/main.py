@@ -17,7 +17,7 @@ from hardbake.cli.output import err
 from hardbake.errors import Error
 
 #: Verb modules under hardbake.cli, in the order `--help` lists them.
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = ("policy", "audit")
 
 app = typer.Typer(
     name="hardbake",

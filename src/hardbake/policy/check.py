@@ -52,7 +52,9 @@ def _profile(profile: Profile | str | None) -> Profile | None:
         raise InputError(f"unknown profile {profile!r}", hint="use dev, staging or production") from None
 
 
-def _result(policy: Policy, workloads: list[Workload], profile: Profile | None, files: Sequence[str]) -> CheckResult:
+def _result(
+    policy: Policy, workloads: list[Workload], profile: Profile | None, files: Sequence[str]
+) -> CheckResult:
     findings: list[Finding] = []
     for w in workloads:
         findings.extend(policy.evaluate(w, profile))
@@ -65,8 +67,12 @@ def _result(policy: Policy, workloads: list[Workload], profile: Profile | None, 
 
 
 def check_workloads(
-    workloads: list[Workload], *, profile: Profile | str | None = None, policy: Policy | None = None,
-    config: PolicyConfig | Path | str | None = None, rego: RegoPolicies | Path | str | None = None,
+    workloads: list[Workload],
+    *,
+    profile: Profile | str | None = None,
+    policy: Policy | None = None,
+    config: PolicyConfig | Path | str | None = None,
+    rego: RegoPolicies | Path | str | None = None,
     verifier: SignatureVerifier | None = None,
 ) -> CheckResult:
     pol = policy or build_policy(config, rego, verifier)
@@ -75,8 +81,12 @@ def check_workloads(
 
 
 def check_paths(
-    paths: Sequence[Path | str], *, profile: Profile | str | None = None, policy: Policy | None = None,
-    config: PolicyConfig | Path | str | None = None, rego: RegoPolicies | Path | str | None = None,
+    paths: Sequence[Path | str],
+    *,
+    profile: Profile | str | None = None,
+    policy: Policy | None = None,
+    config: PolicyConfig | Path | str | None = None,
+    rego: RegoPolicies | Path | str | None = None,
     verifier: SignatureVerifier | None = None,
 ) -> CheckResult:
     """Check files and directories (discovered as docs/policy.md says)."""
@@ -96,14 +106,22 @@ def check_paths(
 
 
 def check_text(
-    text: str, kind: SourceKind | str, *, file: str = "<input>", profile: Profile | str | None = None,
-    policy: Policy | None = None, config: PolicyConfig | Path | str | None = None,
-    rego: RegoPolicies | Path | str | None = None, verifier: SignatureVerifier | None = None,
+    text: str,
+    kind: SourceKind | str,
+    *,
+    file: str = "<input>",
+    profile: Profile | str | None = None,
+    policy: Policy | None = None,
+    config: PolicyConfig | Path | str | None = None,
+    rego: RegoPolicies | Path | str | None = None,
+    verifier: SignatureVerifier | None = None,
 ) -> CheckResult:
     """Check one text of a known kind: kubernetes, compose, dockerfile or docker-run."""
     k = SourceKind(kind)
     workloads = SOURCES[k](text, file)
-    return check_workloads(workloads, profile=profile, policy=policy, config=config, rego=rego, verifier=verifier)
+    return check_workloads(
+        workloads, profile=profile, policy=policy, config=config, rego=rego, verifier=verifier
+    )
 
 
 def check_kubernetes(text: str, **kw: Any) -> CheckResult:
@@ -132,8 +150,13 @@ def check_yaml(text: str, *, file: str = "<input>", **kw: Any) -> CheckResult:
 
 
 def check_object(
-    obj: dict[str, Any], *, namespace: str | None = None, file: str = "<object>",
-    profile: Profile | str | None = None, policy: Policy | None = None, **kw: Any,
+    obj: dict[str, Any],
+    *,
+    namespace: str | None = None,
+    file: str = "<object>",
+    profile: Profile | str | None = None,
+    policy: Policy | None = None,
+    **kw: Any,
 ) -> CheckResult:
     """One Kubernetes object already parsed (the webhook's and the audit's entry point)."""
     w = workload_from_object(obj, DocContext(file), namespace)

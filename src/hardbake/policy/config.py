@@ -40,12 +40,16 @@ def normalise_prefix(prefix: str) -> str:
     """`hardbake/` -> `docker.io/hardbake/`; `ghcr.io/acme` -> `ghcr.io/acme/`."""
     p = prefix.strip().removeprefix("docker://").rstrip("/")
     if not p:
-        raise InputError("empty registry prefix in allowed_registries", hint="e.g. hardbake/ or ghcr.io/acme/")
+        raise InputError(
+            "empty registry prefix in allowed_registries", hint="e.g. hardbake/ or ghcr.io/acme/"
+        )
     try:
         ref = RegistryRef.parse(p + "/x")
     except InputError as e:
-        raise InputError(f"allowed registry prefix {prefix!r} is not a registry/namespace prefix: {e.message}",
-                         hint="write it like hardbake/ or registry.example.com/hardened/") from e
+        raise InputError(
+            f"allowed registry prefix {prefix!r} is not a registry/namespace prefix: {e.message}",
+            hint="write it like hardbake/ or registry.example.com/hardened/",
+        ) from e
     if "/" not in p and ("." in p or ":" in p or p == "localhost"):
         return ref.registry + "/"
     return ref.name[: -len("x")]
@@ -139,7 +143,9 @@ class PolicyConfig(_Model):
                     return prof
         if file is not None:
             for pattern, prof in self.paths.items():
-                if fnmatch.fnmatchcase(file, pattern) or fnmatch.fnmatchcase(file, pattern.replace("**/", "")):
+                if fnmatch.fnmatchcase(file, pattern) or fnmatch.fnmatchcase(
+                    file, pattern.replace("**/", "")
+                ):
                     return prof
         return self.profile
 
@@ -148,7 +154,10 @@ class PolicyConfig(_Model):
         rule = BY_ID[rule_id]
         sev = rule.severity_for(profile)
         enabled = rule.enabled_by_default and sev is not None
-        for setting in (self.rules.get(rule_id), self.profiles.get(profile, ProfileSettings()).rules.get(rule_id)):
+        for setting in (
+            self.rules.get(rule_id),
+            self.profiles.get(profile, ProfileSettings()).rules.get(rule_id),
+        ):
             if setting is None:
                 continue
             if setting.severity is not None:
@@ -178,4 +187,6 @@ def load_config(path: Path | None) -> PolicyConfig:
         return PolicyConfig.model_validate(data)
     except ValidationError as e:
         lines = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
-        raise InputError(f"policy config {path} is invalid: {lines}", hint="see docs/policy.md (configuration)") from e
+        raise InputError(
+            f"policy config {path} is invalid: {lines}", hint="see docs/policy.md (configuration)"
+        ) from e

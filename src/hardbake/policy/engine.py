@@ -41,14 +41,16 @@ class Policy:
         if verifier is None and any(self.config.rule_severity("HB-IMG-004", p) is not None for p in Profile):
             raise ToolMissing(
                 "rule HB-IMG-004 (image signatures) is enabled but no signature verifier is configured",
-                hint="add `signature: {command: [...{image}...]}` to the policy config, or disable HB-IMG-004",
+                hint="add `signature: {command: [..., '{image}']}` to the policy config, "
+                "or disable HB-IMG-004",
             )
 
     def profile_for(self, w: Workload, explicit: Profile | None = None) -> Profile:
         if explicit is not None:
             return explicit
-        return self.config.profile_for(namespace=w.namespace if w.source is SourceKind.kubernetes else None,
-                                       file=w.file)
+        return self.config.profile_for(
+            namespace=w.namespace if w.source is SourceKind.kubernetes else None, file=w.file
+        )
 
     def evaluate(self, w: Workload, profile: Profile | None = None) -> list[Finding]:
         prof = self.profile_for(w, profile)
@@ -61,10 +63,20 @@ class Policy:
                     if key in out:
                         continue  # pod-level settings seen from each container
                     out[key] = Finding(
-                        file=v.where.file, line=v.where.line, rule_id=rule.id, severity=severity,
-                        message=v.message, fix=rule.fix, path=v.where.path, workload=w.name,
-                        container=c.name, source=c.source.value, profile=prof.value, title=rule.title,
-                        refs=tuple(rule.refs.as_list()), namespace=c.namespace,
+                        file=v.where.file,
+                        line=v.where.line,
+                        rule_id=rule.id,
+                        severity=severity,
+                        message=v.message,
+                        fix=rule.fix,
+                        path=v.where.path,
+                        workload=w.name,
+                        container=c.name,
+                        source=c.source.value,
+                        profile=prof.value,
+                        title=rule.title,
+                        refs=tuple(rule.refs.as_list()),
+                        namespace=c.namespace,
                     )
         findings = list(out.values())
         if self.rego is not None:
@@ -75,10 +87,20 @@ class Policy:
         doc = w.document if isinstance(w.document, dict) else {"value": w.document}
         results = self.rego.evaluate({**doc, "hardbake": self.view(w, prof)}) if self.rego else []
         return [
-            Finding(file=w.file, line=w.where.line, rule_id=r.rule_id, severity=r.severity, message=r.message,
-                    fix="see the custom policy " + r.package, path=w.where.path, workload=w.name,
-                    source=w.source.value, profile=prof.value, title=f"custom policy {r.package}.{r.rule}",
-                    namespace=w.namespace)
+            Finding(
+                file=w.file,
+                line=w.where.line,
+                rule_id=r.rule_id,
+                severity=r.severity,
+                message=r.message,
+                fix="see the custom policy " + r.package,
+                path=w.where.path,
+                workload=w.name,
+                source=w.source.value,
+                profile=prof.value,
+                title=f"custom policy {r.package}.{r.rule}",
+                namespace=w.namespace,
+            )
             for r in results
         ]
 
@@ -100,8 +122,13 @@ class Policy:
             "role": c.role.value,
             "line": c.where.line,
             "image": c.image,
-            "image_ref": None if ref is None else {
-                "registry": ref.registry, "repository": ref.repository, "tag": ref.tag, "digest": ref.digest,
+            "image_ref": None
+            if ref is None
+            else {
+                "registry": ref.registry,
+                "repository": ref.repository,
+                "tag": ref.tag,
+                "digest": ref.digest,
                 "canonical": ref.canonical,
             },
             "hardened": ref is not None and self.context.is_hardened(ref),

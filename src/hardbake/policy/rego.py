@@ -62,7 +62,7 @@ def _skeleton(text: str) -> str:
                 out.append(" ")
                 i += 1
             continue
-        if ch in "\"`":
+        if ch in '"`':
             quote = ch
             out.append(ch)
             i += 1
@@ -105,8 +105,12 @@ def find_v0_rules(text: str) -> list[tuple[int, str, str]]:
         elif ch == "{":
             if depth == 0:
                 head = sk[start:i].strip()
-                if head and not re.search(r"\bif\b", head) and not _LITERAL_END.search(head) \
-                        and not head.startswith(("package", "import", "default", "}")):
+                if (
+                    head
+                    and not re.search(r"\bif\b", head)
+                    and not _LITERAL_END.search(head)
+                    and not head.startswith(("package", "import", "default", "}"))
+                ):
                     m = _HEAD.match(head)
                     if m:
                         name, key, args, value = m.group(1), m.group(3), m.group(4), m.group(6)
@@ -131,15 +135,20 @@ def _check_source(text: str, name: str) -> str:
         shown = "\n".join(f"  {name}:{ln}: `{head}`  ->  `{v1}`" for ln, head, v1 in old[:5])
         raise RegoRefused(
             f"{name} uses pre-v1 Rego rule syntax, which regopy evaluates wrongly without an error:\n{shown}",
-            hint="write Rego v1: `deny contains msg if { ... }` (partial sets), `allow if { ... }` (booleans)",
+            hint="write Rego v1: `deny contains msg if { ... }` (partial sets), "
+            "`allow if { ... }` (booleans)",
         )
     sk = _skeleton(text)
     if "http.send" in sk:
-        raise RegoRefused(f"{name} calls http.send, which regopy does not support (it evaluates to nothing)",
-                          hint="pass the data in with the policy instead of fetching it at admission time")
+        raise RegoRefused(
+            f"{name} calls http.send, which regopy does not support (it evaluates to nothing)",
+            hint="pass the data in with the policy instead of fetching it at admission time",
+        )
     if re.search(r"sprintf\s*\(\s*\"[^\"]*%q", text):
-        raise RegoRefused(f"{name} uses sprintf's %q verb, which regopy does not support",
-                          hint="use %v or %s (quote by hand with \\\"%s\\\" if needed)")
+        raise RegoRefused(
+            f"{name} uses sprintf's %q verb, which regopy does not support",
+            hint='use %v or %s (quote by hand with \\"%s\\" if needed)',
+        )
     m = _PACKAGE.search(sk)
     if m is None:
         raise RegoRefused(f"{name} has no package declaration", hint="start the file with `package <name>`")
@@ -151,7 +160,9 @@ class RegoPolicies:
 
     def __init__(self, sources: dict[str, str]) -> None:
         if not sources:
-            raise InputError("no .rego files to load", hint="point --rego at a directory with *.rego policies")
+            raise InputError(
+                "no .rego files to load", hint="point --rego at a directory with *.rego policies"
+            )
         packages: list[str] = []
         self._interp = regopy.Interpreter()
         for name, text in sorted(sources.items()):

@@ -35,7 +35,9 @@ class CommandVerifier:
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout, check=False)
         except FileNotFoundError as e:
-            raise ToolMissing(f"signature verifier {argv[0]!r} not found", hint="install it or fix signature.command") from e
+            raise ToolMissing(
+                f"signature verifier {argv[0]!r} not found", hint="install it or fix signature.command"
+            ) from e
         except subprocess.TimeoutExpired:
             result = SignatureResult(False, f"verifier timed out after {self.timeout:g}s")
         else:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from hardbake.policy.rules import filesystem, identity, image, operations, privileges, resources
-from hardbake.policy.rules.interface import Profile, Refs, Rule, RuleContext, SignatureResult, SignatureVerifier
+from hardbake.policy.rules.interface import (
+    Profile,
+    Refs,
+    Rule,
+    RuleContext,
+    SignatureResult,
+    SignatureVerifier,
+)
 
 RULES: tuple[Rule, ...] = (
     *image.RULES,

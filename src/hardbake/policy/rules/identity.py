@@ -34,8 +34,9 @@ def non_root_enforced(c: Container, ctx: RuleContext) -> Iterator[Violation]:
         if c.run_as_non_root is not True and c.run_as_user != 0:
             where = c.at("runAsNonRoot") if c.run_as_non_root is False else c.at("securityContext")
             said = "is false" if c.run_as_non_root is False else "is not set"
-            yield Violation(f"runAsNonRoot {said}: the kubelet will start the image as whatever user it names",
-                            where)
+            yield Violation(
+                f"runAsNonRoot {said}: the kubelet will start the image as whatever user it names", where
+            )
         return
     if c.user is not None:
         return
@@ -45,11 +46,18 @@ def non_root_enforced(c: Container, ctx: RuleContext) -> Iterator[Violation]:
         if c.image is None:
             yield Violation("final stage FROM scratch has no USER: the process runs as uid 0", c.where)
         elif hardened:
-            yield Violation("no USER: the hardened base runs as non-root, but say USER 65532 so that runtimes "
-                            "can verify it", c.where, S.info)
+            yield Violation(
+                "no USER: the hardened base runs as non-root, but say USER 65532 so that runtimes "
+                "can verify it",
+                c.where,
+                S.info,
+            )
         else:
-            yield Violation("no USER instruction: the container runs as the base image's user (root unless the "
-                            "base says otherwise)", c.where)
+            yield Violation(
+                "no USER instruction: the container runs as the base image's user (root unless the "
+                "base says otherwise)",
+                c.where,
+            )
     elif not hardened and not c.image_built:
         yield Violation("no user set: runs as the image's default user (often root)", c.where)
 
@@ -59,8 +67,11 @@ def numeric_user(c: Container, ctx: RuleContext) -> Iterator[Violation]:
         return
     u = parse_user(c.user)
     if not u.numeric and not u.root:
-        yield Violation(f"user {c.user!r} is a name: runtimes cannot verify it is not root "
-                        "(the kubelet refuses runAsNonRoot for named users)", c.at("user"))
+        yield Violation(
+            f"user {c.user!r} is a name: runtimes cannot verify it is not root "
+            "(the kubelet refuses runAsNonRoot for named users)",
+            c.at("user"),
+        )
 
 
 def root_group(c: Container, ctx: RuleContext) -> Iterator[Violation]:
@@ -76,20 +87,62 @@ def root_group(c: Container, ctx: RuleContext) -> Iterator[Violation]:
 
 
 RULES = (
-    Rule("HB-ID-001", "runs-as-root", "identity", "Container runs as root (uid 0)",
-         "run as a numeric non-root user: runAsUser: 65532 / user: \"65532:65532\" / USER 65532",
-         root_user, S.high, S.high, S.medium,
-         Refs(pss="restricted: runAsUser != 0", cis="4.1", checkov=("CKV_K8S_23", "CKV_DOCKER_8"),
-              hadolint=("DL3002",)), ALL_SOURCES),
-    Rule("HB-ID-002", "non-root-not-enforced", "identity", "Non-root user is not enforced",
-         "Kubernetes: securityContext.runAsNonRoot: true with a numeric runAsUser; Dockerfile: USER 65532; "
-         "Compose/docker run: user: \"65532:65532\" / --user 65532:65532",
-         non_root_enforced, S.high, S.high, S.low,
-         Refs(pss="restricted: runAsNonRoot true", cis="4.1", checkov=("CKV_K8S_23", "CKV_DOCKER_3")), ALL_SOURCES),
-    Rule("HB-ID-003", "user-not-numeric", "identity", "User is a name, not a number",
-         "use the numeric uid (and gid): USER 65532:65532", numeric_user, S.medium, S.low, None, Refs(),
-         DOCKERISH),
-    Rule("HB-ID-004", "root-group", "identity", "Primary group is root (gid 0)",
-         "use a non-root group: runAsGroup: 65532 / user: \"65532:65532\"", root_group, S.low, S.info, None,
-         Refs(), ALL_SOURCES),
+    Rule(
+        "HB-ID-001",
+        "runs-as-root",
+        "identity",
+        "Container runs as root (uid 0)",
+        'run as a numeric non-root user: runAsUser: 65532 / user: "65532:65532" / USER 65532',
+        root_user,
+        S.high,
+        S.high,
+        S.medium,
+        Refs(
+            pss="restricted: runAsUser != 0",
+            cis="4.1",
+            checkov=("CKV_K8S_23", "CKV_DOCKER_8"),
+            hadolint=("DL3002",),
+        ),
+        ALL_SOURCES,
+    ),
+    Rule(
+        "HB-ID-002",
+        "non-root-not-enforced",
+        "identity",
+        "Non-root user is not enforced",
+        "Kubernetes: securityContext.runAsNonRoot: true with a numeric runAsUser; Dockerfile: USER 65532; "
+        'Compose/docker run: user: "65532:65532" / --user 65532:65532',
+        non_root_enforced,
+        S.high,
+        S.high,
+        S.low,
+        Refs(pss="restricted: runAsNonRoot true", cis="4.1", checkov=("CKV_K8S_23", "CKV_DOCKER_3")),
+        ALL_SOURCES,
+    ),
+    Rule(
+        "HB-ID-003",
+        "user-not-numeric",
+        "identity",
+        "User is a name, not a number",
+        "use the numeric uid (and gid): USER 65532:65532",
+        numeric_user,
+        S.medium,
+        S.low,
+        None,
+        Refs(),
+        DOCKERISH,
+    ),
+    Rule(
+        "HB-ID-004",
+        "root-group",
+        "identity",
+        "Primary group is root (gid 0)",
+        'use a non-root group: runAsGroup: 65532 / user: "65532:65532"',
+        root_group,
+        S.low,
+        S.info,
+        None,
+        Refs(),
+        ALL_SOURCES,
+    ),
 )

@@ -30,15 +30,20 @@ def hardened(c: Container, ctx: RuleContext) -> Iterator[Violation]:
     ref = c.image_ref
     if ref is None:
         if "$" in c.image:
-            yield Violation(f"{_subject(c)} {c.image!r} is not resolved (a variable): cannot tell where it comes "
-                            "from", c.at("image"), S.info)
+            yield Violation(
+                f"{_subject(c)} {c.image!r} is not resolved (a variable): cannot tell where it comes from",
+                c.at("image"),
+                S.info,
+            )
         else:
             yield Violation(f"{_subject(c)} {c.image!r} is not a valid image reference", c.at("image"))
         return
     if not ctx.is_hardened(ref):
         allowed = ", ".join(p.rstrip("/") + "/..." for p in ctx.allowed_prefixes)
-        yield Violation(f"{_subject(c)} {ref.familiar} is not from an allowed hardened registry ({allowed})",
-                        c.at("image"))
+        yield Violation(
+            f"{_subject(c)} {ref.familiar} is not from an allowed hardened registry ({allowed})",
+            c.at("image"),
+        )
 
 
 def digest(c: Container, ctx: RuleContext) -> Iterator[Violation]:
@@ -72,18 +77,58 @@ def signed(c: Container, ctx: RuleContext) -> Iterator[Violation]:
 
 
 RULES = (
-    Rule("HB-IMG-001", "image-not-hardened", "image", "Image is not from an allowed hardened registry",
-         "use a hardened image from an allowed prefix (default hardbake/...; `hardbake migrate` finds the "
-         "equivalent), or add your registry to allowed_registries in the policy config",
-         hardened, S.high, S.medium, S.info, Refs(hadolint=("DL3026",)), ALL_SOURCES),
-    Rule("HB-IMG-002", "image-not-pinned", "image", "Image is not pinned by digest",
-         "pin the image: name:tag@sha256:<digest> (`docker buildx imagetools inspect` prints it)",
-         digest, S.medium, S.low, None, Refs(checkov=("CKV_K8S_43",)), ALL_SOURCES),
-    Rule("HB-IMG-003", "image-latest", "image", "Image uses the latest tag or no tag",
-         "name an explicit version tag (and a digest)",
-         latest, S.medium, S.medium, S.low, Refs(checkov=("CKV_K8S_14", "CKV_DOCKER_7"), hadolint=("DL3006", "DL3007")),
-         ALL_SOURCES),
-    Rule("HB-IMG-004", "image-not-signed", "image", "Image signature does not verify",
-         "sign the image (hardbake sign / cosign sign) or use a signed hardened image",
-         signed, S.high, S.high, S.low, Refs(), ALL_SOURCES, enabled_by_default=False),
+    Rule(
+        "HB-IMG-001",
+        "image-not-hardened",
+        "image",
+        "Image is not from an allowed hardened registry",
+        "use a hardened image from an allowed prefix (default hardbake/...; `hardbake migrate` finds the "
+        "equivalent), or add your registry to allowed_registries in the policy config",
+        hardened,
+        S.high,
+        S.medium,
+        S.info,
+        Refs(hadolint=("DL3026",)),
+        ALL_SOURCES,
+    ),
+    Rule(
+        "HB-IMG-002",
+        "image-not-pinned",
+        "image",
+        "Image is not pinned by digest",
+        "pin the image: name:tag@sha256:<digest> (`docker buildx imagetools inspect` prints it)",
+        digest,
+        S.medium,
+        S.low,
+        None,
+        Refs(checkov=("CKV_K8S_43",)),
+        ALL_SOURCES,
+    ),
+    Rule(
+        "HB-IMG-003",
+        "image-latest",
+        "image",
+        "Image uses the latest tag or no tag",
+        "name an explicit version tag (and a digest)",
+        latest,
+        S.medium,
+        S.medium,
+        S.low,
+        Refs(checkov=("CKV_K8S_14", "CKV_DOCKER_7"), hadolint=("DL3006", "DL3007")),
+        ALL_SOURCES,
+    ),
+    Rule(
+        "HB-IMG-004",
+        "image-not-signed",
+        "image",
+        "Image signature does not verify",
+        "sign the image (hardbake sign / cosign sign) or use a signed hardened image",
+        signed,
+        S.high,
+        S.high,
+        S.low,
+        Refs(),
+        ALL_SOURCES,
+        enabled_by_default=False,
+    ),
 )

@@ -45,15 +45,23 @@ def cpu_request(c: Container, ctx: RuleContext) -> Iterator[Violation]:
 
 
 def ephemeral(c: Container, ctx: RuleContext) -> Iterator[Violation]:
-    what = "ephemeral-storage limit" if c.source is SourceKind.kubernetes else "storage_opt size (writable layer)"
+    what = (
+        "ephemeral-storage limit"
+        if c.source is SourceKind.kubernetes
+        else "storage_opt size (writable layer)"
+    )
     yield from _missing(c, c.resources.ephemeral_limit, what, "limits.ephemeral-storage")
 
 
 def pids(c: Container, ctx: RuleContext) -> Iterator[Violation]:
     if c.source is SourceKind.kubernetes:
         if c.role is Role.main and c.where.path.endswith(".containers[0]"):  # once per workload
-            yield Violation("Kubernetes has no per-pod pids limit: make sure the kubelet sets podPidsLimit "
-                            "(--pod-max-pids) on the nodes", c.where, S.info)
+            yield Violation(
+                "Kubernetes has no per-pod pids limit: make sure the kubelet sets podPidsLimit "
+                "(--pod-max-pids) on the nodes",
+                c.where,
+                S.info,
+            )
         return
     if c.resources.pids_limit is None:
         yield Violation("no pids limit: a fork bomb can exhaust the host's process table", c.at("pids"))
@@ -64,32 +72,106 @@ def swap(c: Container, ctx: RuleContext) -> Iterator[Violation]:
     if mem is None:
         return
     if sw is None:
-        yield Violation(f"memory swap not limited: Docker allows as much swap as memory ({mem}) on top of it",
-                        c.at("limits.memory"))
+        yield Violation(
+            f"memory swap not limited: Docker allows as much swap as memory ({mem}) on top of it",
+            c.at("limits.memory"),
+        )
     elif sw.strip().lower() != mem.strip().lower():
-        yield Violation(f"memory swap {sw} differs from the memory limit {mem}: swap is enabled", c.at("swap"))
+        yield Violation(
+            f"memory swap {sw} differs from the memory limit {mem}: swap is enabled", c.at("swap")
+        )
 
 
 RULES = (
-    Rule("HB-RES-001", "no-memory-limit", "resources", "No memory limit",
-         "resources.limits.memory / deploy.resources.limits.memory / -m 512m", memory_limit,
-         S.high, S.medium, S.info, Refs(cis="5.11", checkov=("CKV_K8S_13",)), RUNTIME),
-    Rule("HB-RES-002", "no-cpu-limit", "resources", "No cpu limit",
-         "resources.limits.cpu / deploy.resources.limits.cpus / --cpus 0.5", cpu_limit,
-         S.medium, S.low, S.info, Refs(cis="5.12", checkov=("CKV_K8S_11",)), RUNTIME),
-    Rule("HB-RES-003", "no-memory-request", "resources", "No memory request",
-         "resources.requests.memory / deploy.resources.reservations.memory", memory_request,
-         S.low, S.info, None, Refs(checkov=("CKV_K8S_12",)), REQUESTS),
-    Rule("HB-RES-004", "no-cpu-request", "resources", "No cpu request",
-         "resources.requests.cpu / deploy.resources.reservations.cpus", cpu_request,
-         S.low, S.info, None, Refs(checkov=("CKV_K8S_10",)), REQUESTS),
-    Rule("HB-RES-005", "no-ephemeral-storage-limit", "resources", "No ephemeral storage limit",
-         "resources.limits.ephemeral-storage: 1Gi / storage_opt: {size: 1G} / --storage-opt size=1G",
-         ephemeral, S.low, S.info, None, Refs(), RUNTIME),
-    Rule("HB-RES-006", "no-pids-limit", "resources", "No pids limit",
-         "deploy.resources.limits.pids: 100 / --pids-limit 100; Kubernetes: the kubelet's podPidsLimit",
-         pids, S.medium, S.low, None, Refs(cis="5.29"), RUNTIME),
-    Rule("HB-RES-007", "swap-not-disabled", "resources", "Swap is not equal to the memory limit",
-         "memswap_limit equal to mem_limit / --memory-swap equal to -m", swap,
-         S.low, S.info, None, Refs(cis="5.11"), DOCKER),
+    Rule(
+        "HB-RES-001",
+        "no-memory-limit",
+        "resources",
+        "No memory limit",
+        "resources.limits.memory / deploy.resources.limits.memory / -m 512m",
+        memory_limit,
+        S.high,
+        S.medium,
+        S.info,
+        Refs(cis="5.11", checkov=("CKV_K8S_13",)),
+        RUNTIME,
+    ),
+    Rule(
+        "HB-RES-002",
+        "no-cpu-limit",
+        "resources",
+        "No cpu limit",
+        "resources.limits.cpu / deploy.resources.limits.cpus / --cpus 0.5",
+        cpu_limit,
+        S.medium,
+        S.low,
+        S.info,
+        Refs(cis="5.12", checkov=("CKV_K8S_11",)),
+        RUNTIME,
+    ),
+    Rule(
+        "HB-RES-003",
+        "no-memory-request",
+        "resources",
+        "No memory request",
+        "resources.requests.memory / deploy.resources.reservations.memory",
+        memory_request,
+        S.low,
+        S.info,
+        None,
+        Refs(checkov=("CKV_K8S_12",)),
+        REQUESTS,
+    ),
+    Rule(
+        "HB-RES-004",
+        "no-cpu-request",
+        "resources",
+        "No cpu request",
+        "resources.requests.cpu / deploy.resources.reservations.cpus",
+        cpu_request,
+        S.low,
+        S.info,
+        None,
+        Refs(checkov=("CKV_K8S_10",)),
+        REQUESTS,
+    ),
+    Rule(
+        "HB-RES-005",
+        "no-ephemeral-storage-limit",
+        "resources",
+        "No ephemeral storage limit",
+        "resources.limits.ephemeral-storage: 1Gi / storage_opt: {size: 1G} / --storage-opt size=1G",
+        ephemeral,
+        S.low,
+        S.info,
+        None,
+        Refs(),
+        RUNTIME,
+    ),
+    Rule(
+        "HB-RES-006",
+        "no-pids-limit",
+        "resources",
+        "No pids limit",
+        "deploy.resources.limits.pids: 100 / --pids-limit 100; Kubernetes: the kubelet's podPidsLimit",
+        pids,
+        S.medium,
+        S.low,
+        None,
+        Refs(cis="5.29"),
+        RUNTIME,
+    ),
+    Rule(
+        "HB-RES-007",
+        "swap-not-disabled",
+        "resources",
+        "Swap is not equal to the memory limit",
+        "memswap_limit equal to mem_limit / --memory-swap equal to -m",
+        swap,
+        S.low,
+        S.info,
+        None,
+        Refs(cis="5.11"),
+        DOCKER,
+    ),
 )

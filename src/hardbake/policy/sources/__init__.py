@@ -36,11 +36,27 @@ SOURCES: dict[SourceKind, Source] = {
 }
 assert set(SOURCES) == set(SourceKind)
 
-DOCKERFILE_GLOBS = ("Dockerfile", "Containerfile", "Dockerfile.*", "Containerfile.*", "*.Dockerfile",
-                    "*.dockerfile", "*.containerfile")
+DOCKERFILE_GLOBS = (
+    "Dockerfile",
+    "Containerfile",
+    "Dockerfile.*",
+    "Containerfile.*",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "*.containerfile",
+)
 YAML_GLOBS = ("*.yaml", "*.yml")
-RUN_GLOBS = ("*.sh", "*.bash", "*.zsh", "Makefile", "*.mk", "docker-run", "docker-run.txt", "*.docker-run",
-             "*.dockerrun")
+RUN_GLOBS = (
+    "*.sh",
+    "*.bash",
+    "*.zsh",
+    "Makefile",
+    "*.mk",
+    "docker-run",
+    "docker-run.txt",
+    "*.docker-run",
+    "*.dockerrun",
+)
 _SKIP_DIRS = {"node_modules", "__pycache__", "vendor"}
 
 
@@ -83,8 +99,10 @@ def sniff(text: str, file: str) -> list[Workload]:
     runs = SOURCES[SourceKind.docker_run](text, file)
     if runs:
         return runs
-    first = next((ln.split()[0].upper() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
-                 "")
+    first = next(
+        (ln.split()[0].upper() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
+        "",
+    )
     if first in ("FROM", "ARG"):
         return SOURCES[SourceKind.dockerfile](text, file)
     raise InputError(

@@ -80,7 +80,9 @@ def service_container(name: str, svc: dict[str, Any], ctx: DocContext) -> Contai
                 locs[f"mount:{m.source}"] = ctx.loc("volumes", i)
             elif kind == "tmpfs":
                 size = _s(_dict(v.get("tmpfs")).get("size"))
-                tmpfs.append(d.tmpfs_from_options(_s(v.get("target")) or "", [f"size={size}"] if size else []))
+                tmpfs.append(
+                    d.tmpfs_from_options(_s(v.get("target")) or "", [f"size={size}"] if size else [])
+                )
     for t in tmpfs:
         locs[f"tmpfs:{t.target}"] = ctx.loc("tmpfs") if "tmpfs" in svc else ctx.loc("volumes")
 
@@ -96,14 +98,26 @@ def service_container(name: str, svc: dict[str, Any], ctx: DocContext) -> Contai
                 return _s(src[field])
         return None
 
-    cpu_limit = pick((lim, "cpus", dctx, ("limits", "cpus")), (svc, "cpus", ctx, ("cpus",)),
-                     (svc, "cpu_quota", ctx, ("cpu_quota",)), key="limits.cpu")
-    mem_limit = pick((lim, "memory", dctx, ("limits", "memory")), (svc, "mem_limit", ctx, ("mem_limit",)),
-                     key="limits.memory")
-    pids = pick((lim, "pids", dctx, ("limits", "pids")), (svc, "pids_limit", ctx, ("pids_limit",)), key="pids")
+    cpu_limit = pick(
+        (lim, "cpus", dctx, ("limits", "cpus")),
+        (svc, "cpus", ctx, ("cpus",)),
+        (svc, "cpu_quota", ctx, ("cpu_quota",)),
+        key="limits.cpu",
+    )
+    mem_limit = pick(
+        (lim, "memory", dctx, ("limits", "memory")),
+        (svc, "mem_limit", ctx, ("mem_limit",)),
+        key="limits.memory",
+    )
+    pids = pick(
+        (lim, "pids", dctx, ("limits", "pids")), (svc, "pids_limit", ctx, ("pids_limit",)), key="pids"
+    )
     cpu_req = pick((rsv, "cpus", dctx, ("reservations", "cpus")), key="requests.cpu")
-    mem_req = pick((rsv, "memory", dctx, ("reservations", "memory")),
-                   (svc, "mem_reservation", ctx, ("mem_reservation",)), key="requests.memory")
+    mem_req = pick(
+        (rsv, "memory", dctx, ("reservations", "memory")),
+        (svc, "mem_reservation", ctx, ("mem_reservation",)),
+        key="requests.memory",
+    )
     swap = pick((svc, "memswap_limit", ctx, ("memswap_limit",)), key="swap")
     storage = _dict(svc.get("storage_opt"))
     eph = _s(storage.get("size")) if storage else None
@@ -141,9 +155,16 @@ def service_container(name: str, svc: dict[str, Any], ctx: DocContext) -> Contai
         locs["logging"] = ctx.loc("logging")
     if "network_mode" in svc:
         locs["hostNetwork"] = ctx.loc("network_mode")
-    for key, field in (("hostPID", "pid"), ("hostIPC", "ipc"), ("readOnlyRootFilesystem", "read_only"),
-                       ("privileged", "privileged"), ("cap_add", "cap_add"), ("cap_drop", "cap_drop"),
-                       ("user", "user"), ("image", "image")):
+    for key, field in (
+        ("hostPID", "pid"),
+        ("hostIPC", "ipc"),
+        ("readOnlyRootFilesystem", "read_only"),
+        ("privileged", "privileged"),
+        ("cap_add", "cap_add"),
+        ("cap_drop", "cap_drop"),
+        ("user", "user"),
+        ("image", "image"),
+    ):
         if field in svc:
             locs[key] = ctx.loc(field)
     return Container(

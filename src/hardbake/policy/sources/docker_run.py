@@ -19,32 +19,146 @@ from hardbake.policy.model import Container, Location, Mount, Resources, SourceK
 from hardbake.policy.sources import dockeropts as d
 
 _BOOL = {
-    "detach", "interactive", "tty", "rm", "privileged", "read-only", "init", "no-healthcheck",
-    "oom-kill-disable", "publish-all", "sig-proxy", "disable-content-trust", "quiet", "help", "use-api-socket",
+    "detach",
+    "interactive",
+    "tty",
+    "rm",
+    "privileged",
+    "read-only",
+    "init",
+    "no-healthcheck",
+    "oom-kill-disable",
+    "publish-all",
+    "sig-proxy",
+    "disable-content-trust",
+    "quiet",
+    "help",
+    "use-api-socket",
 }
 _VALUE = {
-    "add-host", "annotation", "attach", "blkio-weight", "blkio-weight-device", "cap-add", "cap-drop",
-    "cgroup-parent", "cgroupns", "cidfile", "cpu-count", "cpu-percent", "cpu-period", "cpu-quota",
-    "cpu-rt-period", "cpu-rt-runtime", "cpu-shares", "cpus", "cpuset-cpus", "cpuset-mems", "detach-keys",
-    "device", "device-cgroup-rule", "device-read-bps", "device-read-iops", "device-write-bps",
-    "device-write-iops", "dns", "dns-option", "dns-opt", "dns-search", "domainname", "entrypoint", "env",
-    "env-file", "expose", "gpus", "group-add", "health-cmd", "health-interval", "health-retries",
-    "health-start-period", "health-start-interval", "health-timeout", "hostname", "io-maxbandwidth",
-    "io-maxiops", "ip", "ip6", "ipc", "isolation", "kernel-memory", "label", "label-file", "link",
-    "link-local-ip", "log-driver", "log-opt", "mac-address", "memory", "memory-reservation", "memory-swap",
-    "memory-swappiness", "mount", "name", "network", "net", "network-alias", "net-alias", "oom-score-adj",
-    "pid", "pids-limit", "platform", "publish", "pull", "restart", "runtime", "security-opt", "shm-size",
-    "stop-signal", "stop-timeout", "storage-opt", "sysctl", "tmpfs", "ulimit", "user", "userns", "uts",
-    "volume", "volume-driver", "volumes-from", "workdir",
+    "add-host",
+    "annotation",
+    "attach",
+    "blkio-weight",
+    "blkio-weight-device",
+    "cap-add",
+    "cap-drop",
+    "cgroup-parent",
+    "cgroupns",
+    "cidfile",
+    "cpu-count",
+    "cpu-percent",
+    "cpu-period",
+    "cpu-quota",
+    "cpu-rt-period",
+    "cpu-rt-runtime",
+    "cpu-shares",
+    "cpus",
+    "cpuset-cpus",
+    "cpuset-mems",
+    "detach-keys",
+    "device",
+    "device-cgroup-rule",
+    "device-read-bps",
+    "device-read-iops",
+    "device-write-bps",
+    "device-write-iops",
+    "dns",
+    "dns-option",
+    "dns-opt",
+    "dns-search",
+    "domainname",
+    "entrypoint",
+    "env",
+    "env-file",
+    "expose",
+    "gpus",
+    "group-add",
+    "health-cmd",
+    "health-interval",
+    "health-retries",
+    "health-start-period",
+    "health-start-interval",
+    "health-timeout",
+    "hostname",
+    "io-maxbandwidth",
+    "io-maxiops",
+    "ip",
+    "ip6",
+    "ipc",
+    "isolation",
+    "kernel-memory",
+    "label",
+    "label-file",
+    "link",
+    "link-local-ip",
+    "log-driver",
+    "log-opt",
+    "mac-address",
+    "memory",
+    "memory-reservation",
+    "memory-swap",
+    "memory-swappiness",
+    "mount",
+    "name",
+    "network",
+    "net",
+    "network-alias",
+    "net-alias",
+    "oom-score-adj",
+    "pid",
+    "pids-limit",
+    "platform",
+    "publish",
+    "pull",
+    "restart",
+    "runtime",
+    "security-opt",
+    "shm-size",
+    "stop-signal",
+    "stop-timeout",
+    "storage-opt",
+    "sysctl",
+    "tmpfs",
+    "ulimit",
+    "user",
+    "userns",
+    "uts",
+    "volume",
+    "volume-driver",
+    "volumes-from",
+    "workdir",
 }
 _SHORT = {
-    "d": "detach", "i": "interactive", "t": "tty", "P": "publish-all", "q": "quiet",
-    "a": "attach", "c": "cpu-shares", "e": "env", "h": "hostname", "l": "label", "m": "memory",
-    "p": "publish", "u": "user", "v": "volume", "w": "workdir",
+    "d": "detach",
+    "i": "interactive",
+    "t": "tty",
+    "P": "publish-all",
+    "q": "quiet",
+    "a": "attach",
+    "c": "cpu-shares",
+    "e": "env",
+    "h": "hostname",
+    "l": "label",
+    "m": "memory",
+    "p": "publish",
+    "u": "user",
+    "v": "volume",
+    "w": "workdir",
 }
 _ALIASES = {"net": "network", "net-alias": "network-alias", "dns-opt": "dns-option"}
-_GLOBAL_VALUE = {"-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert",
-                 "--tlscert", "--tlskey"}
+_GLOBAL_VALUE = {
+    "-H",
+    "--host",
+    "--context",
+    "-c",
+    "--config",
+    "-l",
+    "--log-level",
+    "--tlscacert",
+    "--tlscert",
+    "--tlskey",
+}
 _PREFIXES = {"sudo", "exec", "env", "nohup", "time", "command", "nice"}
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", ";;", "|&", "\n"}
 
@@ -109,7 +223,7 @@ def parse_args(args: list[str]) -> tuple[dict[str, list[str]], str | None, list[
 
 
 def _flag_true(opts: dict[str, list[str]], name: str) -> bool:
-    v = opts.get(name)
+    v = opts.get(name) or []
     return bool(v) and v[-1].strip().lower() not in ("false", "0")
 
 
@@ -147,7 +261,7 @@ def container_from_args(args: list[str], file: str, line: int, text: str) -> tup
         health = False
     elif "health-cmd" in opts:
         health = True
-    network = (opts.get("network") or [""])[-1]
+    network = opts.get("network", [""])[-1]
 
     def last(name: str) -> str | None:
         v = opts.get(name)
@@ -176,8 +290,16 @@ def container_from_args(args: list[str], file: str, line: int, text: str) -> tup
         read_only_root=_flag_true(opts, "read-only"),
         tmpfs=tuple(tmpfs),
         mounts=tuple(mounts),
-        resources=Resources(None, cpu, last("memory-reservation"), last("memory"), None,
-                            storage.get("size"), pids, last("memory-swap")),
+        resources=Resources(
+            None,
+            cpu,
+            last("memory-reservation"),
+            last("memory"),
+            None,
+            storage.get("size"),
+            pids,
+            last("memory-swap"),
+        ),
         healthcheck=health,
         restart=last("restart"),
         log_driver=driver,
@@ -221,7 +343,7 @@ def _commands(tokens: list[str]) -> list[list[str]]:
 def _run_args(cmd: list[str]) -> list[str] | None:
     """The arguments after `run` if `cmd` is a docker/podman run, else None."""
     i = 0
-    while i < len(cmd) and ("=" in cmd[i] and not cmd[i].startswith("-") or cmd[i] in _PREFIXES):
+    while i < len(cmd) and (("=" in cmd[i] and not cmd[i].startswith("-")) or cmd[i] in _PREFIXES):
         i += 1
     if i >= len(cmd) or cmd[i].rsplit("/", 1)[-1] not in ("docker", "podman"):
         return None

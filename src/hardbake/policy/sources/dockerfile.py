@@ -51,7 +51,9 @@ def parse_stages(text: str, file: str) -> list[_Stage]:
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as e:
-        raise InputError(f"{file}: not a valid Dockerfile: {e}", hint="check it with `docker build --check`") from e
+        raise InputError(
+            f"{file}: not a valid Dockerfile: {e}", hint="check it with `docker build --check`"
+        ) from e
     global_args: dict[str, str] = {}
     stages: list[_Stage] = []
     for cmd in commands:
@@ -64,7 +66,9 @@ def parse_stages(text: str, file: str) -> list[_Stage]:
                 continue
             base = _subst(values[0], global_args)
             alias = values[2] if len(values) >= 3 and values[1].upper() == "AS" else None
-            stages.append(_Stage(base, alias.lower() if alias else None, cmd.start_line, vars=dict(global_args)))
+            stages.append(
+                _Stage(base, alias.lower() if alias else None, cmd.start_line, vars=dict(global_args))
+            )
         elif not stages:
             continue
         elif name == "ARG" and stages[-1].vars is not None:
@@ -83,7 +87,9 @@ def parse_stages(text: str, file: str) -> list[_Stage]:
 def load(text: str, file: str) -> list[Workload]:
     stages = parse_stages(text, file)
     if not stages:
-        raise InputError(f"{file}: a Dockerfile needs at least one FROM instruction", hint="add `FROM <image>`")
+        raise InputError(
+            f"{file}: a Dockerfile needs at least one FROM instruction", hint="add `FROM <image>`"
+        )
     by_alias = {s.alias: i for i, s in enumerate(stages) if s.alias}
     final = stages[-1]
     # walk the stage chain to the external base, inheriting USER and HEALTHCHECK
@@ -117,8 +123,10 @@ def load(text: str, file: str) -> list[Workload]:
         locations=locs,
     )
     doc = {
-        "stages": [{"from": s.base, "as": s.alias, "line": s.line, "user": s.user[0] if s.user else None}
-                   for s in stages],
+        "stages": [
+            {"from": s.base, "as": s.alias, "line": s.line, "user": s.user[0] if s.user else None}
+            for s in stages
+        ],
         "base": base,
         "user": c.user,
         "healthcheck": c.healthcheck,

@@ -17,12 +17,39 @@ from hardbake.policy.sources.kubernetes import exposes_runtime_socket
 
 #: drivers that keep no unbounded local file (`local` rotates by default: 5 x 20 MB)
 SELF_ROTATING_LOG_DRIVERS = frozenset(
-    {"local", "journald", "syslog", "gelf", "fluentd", "awslogs", "splunk", "etwlogs", "gcplogs", "logentries", "none"}
+    {
+        "local",
+        "journald",
+        "syslog",
+        "gelf",
+        "fluentd",
+        "awslogs",
+        "splunk",
+        "etwlogs",
+        "gcplogs",
+        "logentries",
+        "none",
+    }
 )
 #: host directories whose mount hands the container the host (CIS Docker Benchmark 1.6, 5.6)
 SENSITIVE_HOST_DIRS = frozenset(
-    {"/", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sys", "/usr", "/bin", "/sbin", "/root",
-     "/var/lib/docker", "/var/lib/kubelet", "/var/lib/containerd"}
+    {
+        "/",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/lib",
+        "/lib64",
+        "/proc",
+        "/sys",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/root",
+        "/var/lib/docker",
+        "/var/lib/kubelet",
+        "/var/lib/containerd",
+    }
 )
 _SENSITIVE_RW_TREES = ("/etc", "/boot", "/proc", "/sys", "/usr", "/lib", "/root", "/var/lib/docker")
 _TMPFS_DEFAULTS = frozenset({"noexec", "nosuid", "nodev"})
@@ -60,7 +87,9 @@ def parse_user(text: str) -> User:
     gid = int(group) if group.isdigit() else None
     root = uid == 0 or name == "root"
     root_group = gid == 0 or group == "root" or (not group and root)
-    return User(text, 0 if name == "root" else uid, 0 if group == "root" else gid, root, root_group, uid is not None)
+    return User(
+        text, 0 if name == "root" else uid, 0 if group == "root" else gid, root, root_group, uid is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -80,9 +109,7 @@ def parse_security_opts(values: list[str]) -> SecurityOpts:
             continue
         key, sep, val = m.group(1).strip(), m.group(2) or "", m.group(3) or ""
         if key == "no-new-privileges":
-            if not sep:
-                nnp = True
-            elif val.strip().lower() in ("true", "1"):
+            if not sep or val.strip().lower() in ("true", "1"):
                 nnp = True
             elif val.strip().lower() in ("false", "0"):
                 nnp = False

@@ -42,7 +42,14 @@ RUNTIME_SOCKETS = (
     "/var/run/crio/crio.sock",
     "/run/crio/crio.sock",
 )
-_SOCKET_DIRS = ("/var/run", "/run", "/var/run/docker", "/run/docker", "/run/containerd", "/var/run/containerd")
+_SOCKET_DIRS = (
+    "/var/run",
+    "/run",
+    "/var/run/docker",
+    "/run/docker",
+    "/run/containerd",
+    "/var/run/containerd",
+)
 
 
 def exposes_runtime_socket(host_path: str) -> bool:
@@ -133,7 +140,9 @@ def _container(
     ro = sc.get("readOnlyRootFilesystem")
 
     # volumes mounted by this container
-    volumes = {str(v.get("name")): (i, v) for i, v in enumerate(_list(podspec.get("volumes"))) if isinstance(v, dict)}
+    volumes = {
+        str(v.get("name")): (i, v) for i, v in enumerate(_list(podspec.get("volumes"))) if isinstance(v, dict)
+    }
     mounts: list[Mount] = []
     memory_volumes: list[tuple[str, bool]] = []
     for vm in _list(c.get("volumeMounts")):
@@ -239,7 +248,11 @@ def workload_from_object(obj: Any, ctx: DocContext, namespace: str | None = None
     pod = ctx.sub(*tpl_path)
     annotations = _dict(_dict(tpl.get("metadata")).get("annotations"))
     containers: list[Container] = []
-    for key, role in (("initContainers", Role.init), ("containers", Role.main), ("ephemeralContainers", Role.ephemeral)):
+    for key, role in (
+        ("initContainers", Role.init),
+        ("containers", Role.main),
+        ("ephemeralContainers", Role.ephemeral),
+    ):
         for i, c in enumerate(_list(podspec.get(key))):
             if isinstance(c, dict):
                 containers.append(
