@@ -113,6 +113,11 @@ def pods_from_json(text: str, source: str = "-") -> list[dict[str, Any]]:
         raise InputError(
             f"{source}: not JSON: {e}", hint="produce it with `kubectl get pods -A -o json`"
         ) from e
+    return pods_from_document(doc, source)
+
+
+def pods_from_document(doc: Any, source: str) -> list[dict[str, Any]]:
+    """Pods out of a parsed List, Pod or array."""
     items = (
         doc.get("items")
         if isinstance(doc, dict) and "items" in doc
