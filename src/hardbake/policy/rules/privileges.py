@@ -33,7 +33,10 @@ def escalation(c: Container, ctx: RuleContext) -> Iterator[Violation]:
             )
             yield Violation(f"allowPrivilegeEscalation is true{why}", c.at("allowPrivilegeEscalation"))
     else:
-        said = "is false" if c.allow_privilege_escalation else "is not set"
+        if c.privileged:
+            said = "cannot hold: the container is privileged"
+        else:
+            said = "is false" if c.allow_privilege_escalation else "is not set"
         yield Violation(
             f"no-new-privileges {said}: setuid binaries can gain privileges", c.at("allowPrivilegeEscalation")
         )

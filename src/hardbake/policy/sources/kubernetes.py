@@ -54,7 +54,7 @@ _SOCKET_DIRS = (
 
 def exposes_runtime_socket(host_path: str) -> bool:
     p = "/" + host_path.strip("/")
-    return p in RUNTIME_SOCKETS or p in _SOCKET_DIRS or p == "/"
+    return p in RUNTIME_SOCKETS or p in _SOCKET_DIRS
 
 
 def _dict(v: Any) -> dict[str, Any]:
