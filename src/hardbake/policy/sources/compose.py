@@ -144,7 +144,7 @@ def service_container(name: str, svc: dict[str, Any], ctx: DocContext) -> Contai
 
     restart = _s(svc.get("restart"))
     rp = _dict(deploy.get("restart_policy"))
-    if restart is None and rp:
+    if restart is None and isinstance(deploy.get("restart_policy"), dict):
         cond = _s(rp.get("condition")) or "any"
         restart = {"none": "no", "any": "always"}.get(cond, cond)
         locs["restart"] = ctx.loc("deploy", "restart_policy")

@@ -159,7 +159,17 @@ _GLOBAL_VALUE = {
     "--tlscert",
     "--tlskey",
 }
-_PREFIXES = {"sudo", "exec", "env", "nohup", "time", "command", "nice"}
+#: wrappers that may stand before `docker`, with their flags that take a value
+_PREFIXES: dict[str, frozenset[str]] = {
+    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}),
+    "env": frozenset({"-u", "-C", "-S"}),
+    "nice": frozenset({"-n"}),
+    "exec": frozenset({"-a"}),
+    "nohup": frozenset(),
+    "time": frozenset({"-f", "-o"}),
+    "command": frozenset(),
+    "timeout": frozenset({"-s", "-k"}),
+}
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", ";;", "|&", "\n"}
 
 
@@ -346,8 +356,19 @@ def _commands(tokens: list[str]) -> list[list[str]]:
 def _run_args(cmd: list[str]) -> list[str] | None:
     """The arguments after `run` if `cmd` is a docker/podman run, else None."""
     i = 0
-    while i < len(cmd) and (("=" in cmd[i] and not cmd[i].startswith("-")) or cmd[i] in _PREFIXES):
-        i += 1
+    while i < len(cmd):
+        word = cmd[i]
+        if "=" in word and not word.startswith("-"):
+            i += 1  # VAR=value assignment
+        elif word in _PREFIXES:
+            takes_value = _PREFIXES[word]
+            i += 1
+            while i < len(cmd) and cmd[i].startswith("-"):
+                i += 2 if cmd[i] in takes_value else 1
+            if word == "timeout" and i < len(cmd):
+                i += 1  # the duration
+        else:
+            break
     if i >= len(cmd) or cmd[i].rsplit("/", 1)[-1] not in ("docker", "podman"):
         return None
     i += 1
