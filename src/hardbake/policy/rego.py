@@ -111,7 +111,7 @@ def find_v0_rules(text: str) -> list[tuple[int, str, str]]:
                     and not _LITERAL_END.search(head)
                     and not head.startswith(("package", "import", "default", "}"))
                 ):
-                    m = _HEAD.match(head)
+                    m = _HEAD.match(" ".join(text[start:i].split()))  # the written text, not the blanked one
                     if m:
                         name, key, args, value = m.group(1), m.group(3), m.group(4), m.group(6)
                         if key and not value:
@@ -122,7 +122,7 @@ def find_v0_rules(text: str) -> list[tuple[int, str, str]]:
                             v1 = f"{name}{args or ''} := {value} if {{"
                         else:
                             v1 = f"{name}{args or ''} if {{"
-                        found.append((line, head + " {", v1))
+                        found.append((line, m.group(0) + " {", v1))
             depth += 1
         elif ch == "}":
             depth = max(0, depth - 1)
