@@ -63,15 +63,18 @@ def test_rule_overrides_and_fail_on(tmp_path: Path) -> None:
     assert pol.config.fail_on.name == "medium"
 
 
-@pytest.mark.parametrize(("text", "match"), [
-    ("rules: {HB-NOPE: {enabled: false}}\n", "unknown rule ids"),
-    ("profile: prod\n", "profile"),
-    ("fail_on: severe\n", "unknown severity"),
-    ("allowed_registries: ['UPPER/']\n", "allowed registry prefix"),
-    ("typo_key: 1\n", "typo_key"),
-    ("- a list\n", "must be a mapping"),
-    ("signature: {command: [cosign, verify]}\n", "{image}"),
-])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("rules: {HB-NOPE: {enabled: false}}\n", "unknown rule ids"),
+        ("profile: prod\n", "profile"),
+        ("fail_on: severe\n", "unknown severity"),
+        ("allowed_registries: ['UPPER/']\n", "allowed registry prefix"),
+        ("typo_key: 1\n", "typo_key"),
+        ("- a list\n", "must be a mapping"),
+        ("signature: {command: [cosign, verify]}\n", "{image}"),
+    ],
+)
 def test_bad_config_refused(tmp_path: Path, text: str, match: str) -> None:
     cfg = tmp_path / "policy.yaml"
     cfg.write_text(text)
@@ -105,17 +108,24 @@ def test_signature_rule_is_off_by_default_and_pluggable() -> None:
     [f] = [f for f in bad.findings if f.rule_id == "HB-IMG-004"]
     assert "no signature found" in f.message and f.severity.name == "high"
     assert "HB-IMG-004" not in {f.rule_id for f in good.findings}
-    assert [r.canonical for r in seen] == ["docker.io/hardbake/python:3.13", "docker.io/hardbake/python:signed"]
+    assert [r.canonical for r in seen] == [
+        "docker.io/hardbake/python:3.13",
+        "docker.io/hardbake/python:signed",
+    ]
 
 
 def test_signature_command_verifier(tmp_path: Path) -> None:
     script = tmp_path / "verify.py"
-    script.write_text("import sys\nok = sys.argv[1].endswith(':good')\nprint('bad sig', file=sys.stderr)\n"
-                      "sys.exit(0 if ok else 1)\n")
-    cfg = PolicyConfig.model_validate({
-        "rules": {"HB-IMG-004": {"enabled": True}},
-        "signature": {"command": [sys.executable, str(script), "{image}"]},
-    })
+    script.write_text(
+        "import sys\nok = sys.argv[1].endswith(':good')\nprint('bad sig', file=sys.stderr)\n"
+        "sys.exit(0 if ok else 1)\n"
+    )
+    cfg = PolicyConfig.model_validate(
+        {
+            "rules": {"HB-IMG-004": {"enabled": True}},
+            "signature": {"command": [sys.executable, str(script), "{image}"]},
+        }
+    )
     r = check_docker_run("docker run hardbake/a:good\ndocker run hardbake/a:evil\n", config=cfg)
     sig = [(f.line, f.message) for f in r.findings if f.rule_id == "HB-IMG-004"]
     assert sig == [(2, "image hardbake/a:evil has no valid signature: bad sig")]

@@ -14,8 +14,11 @@ EXPECTED: dict[str, list[str]] = yaml.safe_load((CORPUS / "expected.yaml").read_
 
 
 def test_every_corpus_file_has_expectations() -> None:
-    files = {f"{p.parent.name}/{p.name}" for k in ("kubernetes", "compose", "dockerfile", "docker-run")
-             for p in (CORPUS / k).iterdir()}
+    files = {
+        f"{p.parent.name}/{p.name}"
+        for k in ("kubernetes", "compose", "dockerfile", "docker-run")
+        for p in (CORPUS / k).iterdir()
+    }
     assert files == set(EXPECTED)
 
 
@@ -29,8 +32,15 @@ def test_corpus_findings(name: str) -> None:
 
 
 def test_good_inputs_pass_production() -> None:
-    good = [CORPUS / n for n in ("kubernetes/good-deployment.yaml", "compose/good-compose.yaml",
-                                 "dockerfile/Dockerfile.good", "dockerfile/Dockerfile.inherit")]
+    good = [
+        CORPUS / n
+        for n in (
+            "kubernetes/good-deployment.yaml",
+            "compose/good-compose.yaml",
+            "dockerfile/Dockerfile.good",
+            "dockerfile/Dockerfile.inherit",
+        )
+    ]
     result = check_paths(good, profile="production")
     assert [f for f in result.findings if f.severity.name != "info"] == []
 

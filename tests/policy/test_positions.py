@@ -12,8 +12,11 @@ from hardbake.policy.positions import json_path, load_documents
 
 keys = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 scalars = st.one_of(st.integers(-5, 5), st.booleans(), st.text(alphabet="abc xyz", max_size=6))
-trees = st.recursive(scalars, lambda ch: st.one_of(st.lists(ch, max_size=3), st.dictionaries(keys, ch, max_size=3)),
-                     max_leaves=15)
+trees = st.recursive(
+    scalars,
+    lambda ch: st.one_of(st.lists(ch, max_size=3), st.dictionaries(keys, ch, max_size=3)),
+    max_leaves=15,
+)
 
 
 def _key_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
@@ -29,8 +32,10 @@ def _key_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, 
 
 
 @settings(max_examples=150, deadline=None)
-@given(docs=st.lists(st.dictionaries(keys, trees, min_size=1, max_size=4), min_size=1, max_size=3),
-       flow=st.booleans())
+@given(
+    docs=st.lists(st.dictionaries(keys, trees, min_size=1, max_size=4), min_size=1, max_size=3),
+    flow=st.booleans(),
+)
 def test_each_key_line_holds_the_key(docs: list[dict[str, Any]], flow: bool) -> None:
     text = yaml.safe_dump_all(docs, default_flow_style=flow, sort_keys=False)
     lines = text.splitlines()

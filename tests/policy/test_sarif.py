@@ -19,34 +19,84 @@ SARIF_SUBSET = {
     "required": ["version", "runs"],
     "properties": {
         "version": {"const": "2.1.0"},
-        "runs": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["tool", "results"],
-            "properties": {
-                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
-                    "type": "object", "required": ["name", "rules"],
-                    "properties": {"rules": {"type": "array", "items": {
-                        "type": "object", "required": ["id", "shortDescription", "properties"],
-                        "properties": {"properties": {"type": "object", "required": ["security-severity"],
-                                                      "properties": {"security-severity": {"type": "string",
-                                                                                           "pattern": r"^\d+\.\d$"}}}},
-                    }}},
-                }}},
-                "results": {"type": "array", "items": {
-                    "type": "object", "required": ["ruleId", "message", "locations"],
-                    "properties": {
-                        "level": {"enum": ["none", "note", "warning", "error"]},
-                        "message": {"type": "object", "required": ["text"]},
-                        "locations": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": {
-                            "physicalLocation": {"type": "object", "required": ["artifactLocation", "region"],
-                                                 "properties": {
-                                                     "artifactLocation": {"type": "object", "required": ["uri"]},
-                                                     "region": {"type": "object", "required": ["startLine"],
-                                                                "properties": {"startLine": {"type": "integer",
-                                                                                             "minimum": 1}}}}}}}},
+        "runs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tool", "results"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name", "rules"],
+                                "properties": {
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "shortDescription", "properties"],
+                                            "properties": {
+                                                "properties": {
+                                                    "type": "object",
+                                                    "required": ["security-severity"],
+                                                    "properties": {
+                                                        "security-severity": {
+                                                            "type": "string",
+                                                            "pattern": r"^\d+\.\d$",
+                                                        }
+                                                    },
+                                                }
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        },
                     },
-                }},
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["ruleId", "message", "locations"],
+                            "properties": {
+                                "level": {"enum": ["none", "note", "warning", "error"]},
+                                "message": {"type": "object", "required": ["text"]},
+                                "locations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "required": ["artifactLocation", "region"],
+                                                "properties": {
+                                                    "artifactLocation": {
+                                                        "type": "object",
+                                                        "required": ["uri"],
+                                                    },
+                                                    "region": {
+                                                        "type": "object",
+                                                        "required": ["startLine"],
+                                                        "properties": {
+                                                            "startLine": {"type": "integer", "minimum": 1}
+                                                        },
+                                                    },
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
             },
-        }},
+        },
     },
 }
 

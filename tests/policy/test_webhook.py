@@ -16,33 +16,54 @@ from hardbake.policy.admission import WARNING_MAX, WARNINGS_TOTAL, fit_warnings
 from hardbake.policy.check import build_policy
 from hardbake.policy.engine import Policy
 from hardbake.policy.webhook import create_app
+from hardbake.testing.tls import TlsPair
 
-from .conftest import Served, TlsPair, serve_in_thread
+from .conftest import Served, serve_in_thread
 
 GOOD_POD: dict[str, Any] = {
-    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok", "namespace": "shop"},
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "ok", "namespace": "shop"},
     "spec": {
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}},
-        "containers": [{
-            "name": "app", "image": "hardbake/python:3.13@sha256:" + "a" * 64,
-            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]}},
-            "resources": {"limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": "1Gi"}},
-            "livenessProbe": {"tcpSocket": {"port": 8080}}, "readinessProbe": {"tcpSocket": {"port": 8080}},
-        }],
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 65532,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                "name": "app",
+                "image": "hardbake/python:3.13@sha256:" + "a" * 64,
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+                "resources": {"limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": "1Gi"}},
+                "livenessProbe": {"tcpSocket": {"port": 8080}},
+                "readinessProbe": {"tcpSocket": {"port": 8080}},
+            }
+        ],
     },
 }
 
 
-def review(obj: dict[str, Any] | None, *, ns: str = "shop", op: str = "CREATE", uid: str | None = None) -> dict[str, Any]:
+def review(
+    obj: dict[str, Any] | None, *, ns: str = "shop", op: str = "CREATE", uid: str | None = None
+) -> dict[str, Any]:
     return {
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
         "request": {
             "uid": uid or str(uuid.uuid4()),
             "kind": {"group": "", "version": "v1", "kind": "Pod"},
             "resource": {"group": "", "version": "v1", "resource": "pods"},
-            "namespace": ns, "operation": op, "userInfo": {"username": "test"},
-            "object": obj, "oldObject": None, "dryRun": False,
+            "namespace": ns,
+            "operation": op,
+            "userInfo": {"username": "test"},
+            "object": obj,
+            "oldObject": None,
+            "dryRun": False,
         },
     }
 
@@ -87,21 +108,32 @@ def test_namespace_profile_and_exclusions(webhook: Served) -> None:
 
 
 def test_deployment_and_delete(webhook: Served) -> None:
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
-           "spec": {"template": {"spec": GOOD_POD["spec"]}}}
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {"template": {"spec": GOOD_POD["spec"]}},
+    }
     body = review(dep)
     body["request"]["kind"] = {"group": "apps", "version": "v1", "kind": "Deployment"}
     assert post(webhook, body).json()["response"]["allowed"] is True
     assert post(webhook, review(None, op="DELETE")).json()["response"]["allowed"] is True
 
 
-@pytest.mark.parametrize("raw", [
-    b"", b"not json", b"[]", b'{"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview"}',
-    b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}',
-    b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": 5}}',
-    b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u", "object": 1}}',
-    b"\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'{"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview"}',
+        b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}',
+        b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": 5}}',
+        b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", '
+        b'"request": {"uid": "u", "object": 1}}',
+        b"\xff\xfe",
+    ],
+)
 def test_malformed_is_400_and_server_lives_on(webhook: Served, raw: bytes) -> None:
     assert post(webhook, None, raw=raw).status_code == 400
     assert post(webhook, review(GOOD_POD)).status_code == 200
@@ -142,7 +174,9 @@ def test_warnings_fit_the_api_server_limits() -> None:
     got = fit_warnings(lines)
     assert all(len(w.encode()) <= WARNING_MAX for w in got)
     assert sum(len(w.encode()) for w in got) <= WARNINGS_TOTAL
-    assert got[-1].endswith("run `hardbake policy check` on the manifest") and got[-1].startswith(str(40 - len(got) + 1))
+    assert got[-1].endswith("run `hardbake policy check` on the manifest") and got[-1].startswith(
+        str(40 - len(got) + 1)
+    )
     assert fit_warnings(["a", "b"]) == ("a", "b")
 
 
@@ -151,21 +185,43 @@ json_values = st.recursive(
     lambda ch: st.lists(ch, max_size=4) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
     max_leaves=20,
 )
-container = st.fixed_dictionaries({"name": st.text(max_size=5), "image": st.text(max_size=30)}, optional={
-    "securityContext": st.dictionaries(st.sampled_from(["runAsUser", "privileged", "capabilities",
-                                                        "allowPrivilegeEscalation", "seccompProfile"]), json_values),
-    "resources": json_values, "volumeMounts": json_values,
-})
-pod_objects = st.fixed_dictionaries({"kind": st.sampled_from(["Pod", "Deployment", "CronJob", "Weird"])}, optional={
-    "metadata": json_values,
-    "spec": st.fixed_dictionaries({}, optional={"containers": st.lists(container | json_values, max_size=3),
-                                                "template": json_values, "securityContext": json_values,
-                                                "volumes": json_values, "hostNetwork": json_values}),
-})
+container = st.fixed_dictionaries(
+    {"name": st.text(max_size=5), "image": st.text(max_size=30)},
+    optional={
+        "securityContext": st.dictionaries(
+            st.sampled_from(
+                ["runAsUser", "privileged", "capabilities", "allowPrivilegeEscalation", "seccompProfile"]
+            ),
+            json_values,
+        ),
+        "resources": json_values,
+        "volumeMounts": json_values,
+    },
+)
+pod_objects = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["Pod", "Deployment", "CronJob", "Weird"])},
+    optional={
+        "metadata": json_values,
+        "spec": st.fixed_dictionaries(
+            {},
+            optional={
+                "containers": st.lists(container | json_values, max_size=3),
+                "template": json_values,
+                "securityContext": json_values,
+                "volumes": json_values,
+                "hostNetwork": json_values,
+            },
+        ),
+    },
+)
 bodies = st.one_of(
     json_values,
-    st.builds(lambda o, ns, op: review(o, ns=ns, op=op), pod_objects | json_values,
-              st.text(max_size=10), st.sampled_from(["CREATE", "UPDATE", "DELETE", "CONNECT"])),
+    st.builds(
+        lambda o, ns, op: review(o, ns=ns, op=op),
+        pod_objects | json_values,
+        st.text(max_size=10),
+        st.sampled_from(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    ),
 )
 
 

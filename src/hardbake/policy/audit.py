@@ -181,6 +181,11 @@ def _images(pod: dict[str, Any]) -> list[str]:
     return out
 
 
+def _weight(rule_id: str) -> int:
+    rule = BY_ID.get(rule_id)
+    return int(rule.production) if rule else 0
+
+
 def audit_pods(
     pods: list[dict[str, Any]],
     policy: Policy,
@@ -227,5 +232,6 @@ def audit_pods(
         NamespaceStats(ns, s["profile"], s["pods"], s["ok"], s["hardened"], s["other"], dict(s["violations"]))
         for ns, s in sorted(by_ns.items())
     )
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    # most pods first; among equals the more severe rule first
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], -_weight(kv[0]), kv[0]))[:top]
     return AuditReport(stats, tuple(ranked), fail_on.name)

@@ -1,6 +1,6 @@
 """Regenerate expected.yaml from the current findings (review the diff before committing!).
 
-    PYTHONPATH=src python tests/policy/corpus/regen.py
+PYTHONPATH=src python tests/policy/corpus/regen.py
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ def current() -> dict[str, list[str]]:
     for kind in ("kubernetes", "compose", "dockerfile", "docker-run"):
         for f in sorted((HERE / kind).iterdir()):
             result = check_paths([f], profile="production")
-            out[f"{kind}/{f.name}"] = sorted(f"{x.rule_id}@{x.line} {x.severity.name}" for x in result.findings)
+            out[f"{kind}/{f.name}"] = sorted(
+                f"{x.rule_id}@{x.line} {x.severity.name}" for x in result.findings
+            )
     return out
 
 

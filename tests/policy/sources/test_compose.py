@@ -36,10 +36,16 @@ def test_compose_fields() -> None:
     a, b = (w.containers[0] for w in load(COMPOSE, "compose.yaml"))
     assert a.image == "hardbake/node:20" and a.user == "0" and a.run_as_user == 0
     assert {t.target: (t.size, sorted(t.options)) for t in a.tmpfs} == {
-        "/run": ("1m", ["nodev", "noexec", "nosuid"]), "/cache": ("1000000", ["nodev", "noexec", "nosuid"])}
+        "/run": ("1m", ["nodev", "noexec", "nosuid"]),
+        "/cache": ("1000000", ["nodev", "noexec", "nosuid"]),
+    }
     assert [(m.source, m.read_only) for m in a.mounts] == [("/var/run/docker.sock", True)]
     # deploy.resources wins over the legacy keys; pids 0 means unlimited
-    assert a.resources.memory_limit == "64M" and a.resources.cpu_limit == "0.5" and a.resources.pids_limit is None
+    assert (
+        a.resources.memory_limit == "64M"
+        and a.resources.cpu_limit == "0.5"
+        and a.resources.pids_limit is None
+    )
     assert a.restart == "on-failure" and a.log_rotation is True
     assert a.seccomp == "RuntimeDefault" and a.allow_privilege_escalation is None
     assert b.resources.cpu_limit == "2" and b.resources.pids_limit == "50"

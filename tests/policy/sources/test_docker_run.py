@@ -9,22 +9,58 @@ from hypothesis import strategies as st
 
 from hardbake.policy.sources.docker_run import _SHORT, find_runs, load, parse_args
 
-VALUE_FLAGS = ["memory", "cpus", "user", "pids-limit", "memory-swap", "restart", "network", "tmpfs", "volume",
-               "security-opt", "cap-drop", "cap-add", "log-opt", "env", "name", "workdir", "label"]
+VALUE_FLAGS = [
+    "memory",
+    "cpus",
+    "user",
+    "pids-limit",
+    "memory-swap",
+    "restart",
+    "network",
+    "tmpfs",
+    "volume",
+    "security-opt",
+    "cap-drop",
+    "cap-add",
+    "log-opt",
+    "env",
+    "name",
+    "workdir",
+    "label",
+]
 BOOL_FLAGS = ["read-only", "privileged", "rm", "detach", "init", "no-healthcheck"]
 SHORT_OF = {v: k for k, v in _SHORT.items()}
 
 
 def test_forms_of_flags() -> None:
     opts, image, cmd, notes = parse_args(
-        ["-dit", "-m512m", "--cpus=1.5", "-u", "1000:1000", "--read-only=false", "--tmpfs", "/t:size=1m",
-         "-v/a:/b:ro", "--network", "host", "img:1", "sh", "-c", "echo -m 1"]
+        [
+            "-dit",
+            "-m512m",
+            "--cpus=1.5",
+            "-u",
+            "1000:1000",
+            "--read-only=false",
+            "--tmpfs",
+            "/t:size=1m",
+            "-v/a:/b:ro",
+            "--network",
+            "host",
+            "img:1",
+            "sh",
+            "-c",
+            "echo -m 1",
+        ]
     )
     assert notes == []
     assert opts["detach"] == opts["interactive"] == opts["tty"] == ["true"]
     assert opts["memory"] == ["512m"] and opts["cpus"] == ["1.5"] and opts["user"] == ["1000:1000"]
     assert opts["read-only"] == ["false"] and opts["volume"] == ["/a:/b:ro"]
-    assert image == "img:1" and cmd == ["sh", "-c", "echo -m 1"]  # flags after the image belong to the command
+    assert image == "img:1" and cmd == [
+        "sh",
+        "-c",
+        "echo -m 1",
+    ]  # flags after the image belong to the command
 
 
 def test_double_dash_and_unknown_flags() -> None:
@@ -47,13 +83,21 @@ def test_find_runs_in_shell() -> None:
     )
     runs = find_runs(text)
     assert [(line, args[-1] if args else None) for line, _, args in runs] == [
-        (3, "hi"), (6, "nginx:1"), (6, "redis:7"), (8, "busybox")]
+        (3, "hi"),
+        (6, "nginx:1"),
+        (6, "redis:7"),
+        (8, "busybox"),
+    ]
     assert runs[0][2] == ["--rm", "-m", "1g", "alpine:3", "echo", "hi"]
 
 
 def test_wrappers_before_docker() -> None:
-    for line in ("sudo -E -u ci docker run alpine", "env -i PATH=/bin docker run alpine",
-                 "timeout -s KILL 60 docker run alpine", "nice -n 5 nohup docker run alpine"):
+    for line in (
+        "sudo -E -u ci docker run alpine",
+        "env -i PATH=/bin docker run alpine",
+        "timeout -s KILL 60 docker run alpine",
+        "nice -n 5 nohup docker run alpine",
+    ):
         assert [args for _, _, args in find_runs(line)] == [["alpine"]], line
     assert find_runs("docker-compose run web") == []
     assert find_runs("echo docker run alpine") == []
@@ -65,7 +109,8 @@ def test_comment_inside_continuation_ends_the_command() -> None:
 
 
 _value = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789:/._,", min_size=1, max_size=12).filter(
-    lambda s: not s.startswith("-"))
+    lambda s: not s.startswith("-")
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -76,8 +121,9 @@ _value = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789:/._,", min_size=
     image=st.from_regex(r"[a-z][a-z0-9]{0,8}(:[a-z0-9]{1,5})?", fullmatch=True),
     command=st.lists(st.text(alphabet="abc -=", min_size=1, max_size=5), max_size=3),
 )
-def test_rendered_flags_parse_back(values: list[tuple[str, str]], bools: list[str], styles: list[int],
-                                   image: str, command: list[str]) -> None:
+def test_rendered_flags_parse_back(
+    values: list[tuple[str, str]], bools: list[str], styles: list[int], image: str, command: list[str]
+) -> None:
     """Whatever spelling the CLI accepts (--f v, --f=v, -f v, -fv), the parse gives the same options."""
     argv: list[str] = []
     for i, (flag, v) in enumerate(values):

@@ -17,7 +17,7 @@ def test_final_stage_inherits_from_named_stage_chain() -> None:
         "FROM one AS two\n"
         "RUN true\n"
         "FROM two\n"
-        "HEALTHCHECK CMD [\"/hc\"]\n"
+        'HEALTHCHECK CMD ["/hc"]\n'
     )
     [w] = load(text, "Dockerfile")
     c = w.containers[0]

@@ -35,7 +35,7 @@ spec:
 
 def test_container_overrides_pod_and_pod_fills_in() -> None:
     [w] = load(POD, "p.yaml")
-    init, a, b, debug = w.containers
+    init, a, _, debug = w.containers
     assert (init.role, a.role, debug.role) == (Role.init, Role.main, Role.ephemeral)
     assert a.run_as_user == 2000 and a.seccomp == "RuntimeDefault"
     assert a.run_as_group == 3000 and a.run_as_non_root is True  # from the pod
@@ -56,18 +56,42 @@ def test_every_workload_kind_and_list() -> None:
     docs = []
     spec = {"containers": [{"name": "c", "image": "x"}]}
     for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"):
-        docs.append({"apiVersion": "v1", "kind": kind, "metadata": {"name": kind.lower()},
-                     "spec": {"template": {"spec": spec}}})
-    docs.append({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"},
-                 "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}})
-    docs.append({"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod",
-                                                                  "metadata": {"name": "p"}, "spec": spec}]})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": kind,
+                "metadata": {"name": kind.lower()},
+                "spec": {"template": {"spec": spec}},
+            }
+        )
+    docs.append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "cj"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}],
+        }
+    )
     docs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
     text = yaml.safe_dump_all(docs)
     ws = load(text, "all.yaml")
-    assert [w.name for w in ws] == ["Deployment/deployment", "StatefulSet/statefulset", "DaemonSet/daemonset",
-                                    "ReplicaSet/replicaset", "ReplicationController/replicationcontroller",
-                                    "Job/job", "CronJob/cj", "Pod/p"]
+    assert [w.name for w in ws] == [
+        "Deployment/deployment",
+        "StatefulSet/statefulset",
+        "DaemonSet/daemonset",
+        "ReplicaSet/replicaset",
+        "ReplicationController/replicationcontroller",
+        "Job/job",
+        "CronJob/cj",
+        "Pod/p",
+    ]
     assert all(w.containers[0].image == "x" for w in ws)
     # the List item's line is the item's own, not the List's
     assert ws[-1].where.path == "$.items[0]" and ws[-1].where.line > 1

@@ -230,8 +230,10 @@ def parse_args(args: list[str]) -> tuple[dict[str, list[str]], str | None, list[
         break
     image = args[i] if i < len(args) else None
     if image is None:
-        notes.append("docker run names no image: the Docker CLI would refuse this line (a comment inside a "
-                     "backslash continuation ends the command)")
+        notes.append(
+            "docker run names no image: the Docker CLI would refuse this line (a comment inside a "
+            "backslash continuation ends the command)"
+        )
     return opts, image, args[i + 1 :] if image else [], notes
 
 
