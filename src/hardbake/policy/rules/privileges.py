@@ -96,8 +96,8 @@ def seccomp(c: Container, ctx: RuleContext) -> Iterator[Violation]:
         yield Violation(f"seccomp is unconfined{why}", c.at("seccomp"))
     elif c.seccomp_annotation:
         yield Violation(
-            "seccomp is only set by the deprecated annotation, which current Kubernetes ignores: "
-            "set securityContext.seccompProfile",
+            "seccomp is only set by the seccomp.security.alpha.kubernetes.io annotation, deprecated since "
+            "Kubernetes 1.19 and no longer applied by current releases: set securityContext.seccompProfile",
             c.at("securityContext"),
         )
     else:
