@@ -59,3 +59,17 @@ def test_kubernetes_json_paths_point_at_the_field() -> None:
     assert by_rule["HB-PRIV-005"].path == "$.spec.hostNetwork"
     assert by_rule["HB-PRIV-008"].path == "$.spec.volumes[0].hostPath.path"
     assert by_rule["HB-IMG-003"].path == "$.spec.containers[0].image"
+
+
+def test_docs_rules_table_matches_the_code() -> None:
+    from hardbake.policy.rules import RULES, Profile
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text()
+    for r in RULES:
+        sev = [
+            (s.name if (s := r.severity_for(p)) is not None else "off")
+            for p in (Profile.production, Profile.staging, Profile.dev)
+        ]
+        if not r.enabled_by_default:
+            sev = [f"{x} (opt-in)" for x in sev]
+        assert f"| {r.id} | {r.title} | {' | '.join(sev)} |" in docs, r.id

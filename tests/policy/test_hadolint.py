@@ -24,8 +24,13 @@ def hadolint() -> dict[str, set[str]]:
     assert exe.is_file(), f"{exe} missing: run scripts/peers-venv (scripts/setup does) to install the peers"
     out: dict[str, set[str]] = {}
     for f in FILES:
-        proc = subprocess.run([str(exe), "--no-fail", "-f", "json", str(f)], capture_output=True, text=True,
-                              timeout=60, check=True)
+        proc = subprocess.run(
+            [str(exe), "--no-fail", "-f", "json", str(f)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         out[f.name] = {d["code"] for d in json.loads(proc.stdout)}
     return out
 

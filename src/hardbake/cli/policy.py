@@ -127,7 +127,7 @@ def rules(
                         "title": r.title,
                         "category": r.category,
                         "severity": {
-                            p.value: (s.name if (s := r.severity_for(p)) else None) for p in Profile
+                            p.value: (s.name if (s := r.severity_for(p)) is not None else None) for p in Profile
                         },
                         "enabled_by_default": r.enabled_by_default,
                         "fix": r.fix,
@@ -145,7 +145,7 @@ def rules(
         table.add_column(col, overflow="fold")
     for r in RULES:
         sev = [
-            (s.name if (s := r.severity_for(p)) else "off")
+            (s.name if (s := r.severity_for(p)) is not None else "off")
             for p in (Profile.production, Profile.staging, Profile.dev)
         ]
         if not r.enabled_by_default:
