@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
@@ -61,9 +63,10 @@ def audit(
     report = audit_pods(items, build_policy(config), profile=prof, namespaces=namespace or None, top=top)
     if chosen == "json":
         emit(dumps_json(report.to_json()), output)
-    elif chosen == "markdown" or output is not None:
+    elif chosen == "markdown":
         emit(report.to_markdown(), output)
     else:
+        console = out if output is None else Console(file=io.StringIO(), width=200, color_system=None)
         table = Table(
             title=f"Hardened images: {report.hardened}  other: {report.other}  "
             f"adoption: {report.adoption:.1f}%"
@@ -80,13 +83,15 @@ def audit(
                 str(n.other),
                 f"{n.adoption:.1f}%",
             )
-        out.print(table)
+        console.print(table)
         tv = Table(title="Top violations (pods)")
         for col in ("rule", "title", "pods"):
             tv.add_column(col)
         for rid, count in report.top:
             tv.add_row(rid, BY_ID[rid].title if rid in BY_ID else rid, str(count))
-        out.print(tv)
+        console.print(tv)
+        if output is not None:
+            emit(console.file.getvalue(), output)  # type: ignore[attr-defined]
     if min_adoption is not None and report.adoption < min_adoption:
         err.print(
             f"adoption {report.adoption:.1f}% is below --min-adoption {min_adoption:g}%", highlight=False

@@ -3,11 +3,13 @@ print the webhook's configuration, list the rules."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
+from rich.console import Console
 from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
@@ -25,7 +27,7 @@ policy_app = typer.Typer(
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def _render_table(result: CheckResult) -> None:
+def _render_table(result: CheckResult, output: Path | None) -> None:
     table = Table(title=f"{len(result.findings)} findings in {len(result.files)} files", show_lines=False)
     for col in ("severity", "rule", "location", "workload", "finding / fix"):
         table.add_column(col, overflow="fold")
@@ -38,7 +40,12 @@ def _render_table(result: CheckResult) -> None:
             who,
             f"{f.message}\n[dim]fix: {f.fix}[/]",
         )
-    out.print(table)
+    if output is None:
+        out.print(table)
+    else:  # the same table as plain text in the file
+        buf = Console(file=io.StringIO(), width=200, color_system=None)
+        buf.print(table)
+        emit(buf.file.getvalue(), output)  # type: ignore[attr-defined]
 
 
 @policy_app.command("check")
@@ -93,10 +100,8 @@ def check(
         from hardbake.policy.sarif import to_sarif
 
         emit(dumps_json(to_sarif(result)), output)
-    elif output is not None:
-        emit(dumps_json(result.to_json()), output)
     else:
-        _render_table(result)
+        _render_table(result, output)
     blocking = result.at_or_above(threshold)
     err.print(
         f"{result.workloads} workloads, {result.containers} containers, {len(result.findings)} findings, "
@@ -127,7 +132,8 @@ def rules(
                         "title": r.title,
                         "category": r.category,
                         "severity": {
-                            p.value: (s.name if (s := r.severity_for(p)) is not None else None) for p in Profile
+                            p.value: (lvl.name if (lvl := r.severity_for(p)) is not None else None)
+                            for p in Profile
                         },
                         "enabled_by_default": r.enabled_by_default,
                         "fix": r.fix,
