@@ -22,9 +22,14 @@ else (an object rule), so such heads are refused before compiling, with the v1 f
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +160,34 @@ def _check_source(text: str, name: str) -> str:
     return m.group(1)
 
 
+@contextlib.contextmanager
+def _native_output(sink: list[str]) -> Iterator[None]:
+    """Capture what regopy's C++ core prints on fds 1 and 2 (its readable compile errors), so
+    it lands in our error message instead of on stdout, where it would break `--format json`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        try:
+            os.dup2(tmp.fileno(), 1)
+            os.dup2(tmp.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            tmp.seek(0)
+            sink.append(tmp.read().decode(errors="replace"))
+
+
+def _readable(captured: list[str], fallback: Exception | str) -> str:
+    text = "".join(captured).strip()
+    if text.startswith("Errors:"):
+        text = text[len("Errors:") :].strip()
+    return text or str(fallback)
+
+
 class RegoPolicies:
     """Compiled custom policies; `evaluate` is safe to call from several threads."""
 
@@ -169,18 +202,22 @@ class RegoPolicies:
             pkg = _check_source(text, name)
             if pkg not in packages:
                 packages.append(pkg)
+            captured: list[str] = []
             try:
-                self._interp.add_module(name, text)
+                with _native_output(captured):
+                    self._interp.add_module(name, text)
             except regopy.RegoError as e:
-                raise RegoRefused(f"{name} does not compile: {e}") from e
+                raise RegoRefused(f"{name} does not compile:\n{_readable(captured, e)}") from e
         self.packages = tuple(packages)
         query = "[" + ", ".join(f"data.{p}" for p in packages) + "]"
+        captured = []
         try:
-            self._bundle = self._interp.build(query)
+            with _native_output(captured):
+                self._bundle = self._interp.build(query)
         except regopy.RegoError as e:
-            raise RegoRefused(f"the Rego policies do not compile: {e}") from e
+            raise RegoRefused(f"the Rego policies do not compile:\n{_readable(captured, e)}") from e
         if not self._bundle.ok():
-            raise RegoRefused("the Rego policies do not compile (regopy reported errors above)")
+            raise RegoRefused(f"the Rego policies do not compile:\n{_readable(captured, 'no detail')}")
         self._lock = threading.Lock()
 
     @classmethod
