@@ -30,6 +30,7 @@ class Policy:
         self.context = RuleContext(tuple(self.config.allowed_registries), verifier)
         # resolved once: (rule, severity) per profile and source
         self._active: dict[tuple[Profile, SourceKind], tuple[tuple[Rule, Severity], ...]] = {}
+        self._refs = {r.id: tuple(r.refs.as_list()) for r in RULES}
         for prof in Profile:
             for src in SourceKind:
                 active = []
@@ -75,7 +76,7 @@ class Policy:
                         source=c.source.value,
                         profile=prof.value,
                         title=rule.title,
-                        refs=tuple(rule.refs.as_list()),
+                        refs=self._refs[rule.id],
                         namespace=c.namespace,
                     )
         findings = list(out.values())

@@ -8,6 +8,7 @@ faster on large manifests) and gives the same marks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ class Positions:
         return self.start
 
 
+@functools.lru_cache(maxsize=8192)  # the same paths recur in every manifest (and every webhook request)
 def json_path(path: Path_) -> str:
     """`$.spec.containers[0].image` for (spec, containers, 0, image)."""
     out = "$"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -36,12 +37,21 @@ class Metrics:
             ["rule", "severity"],
             registry=registry,
         )
+        self._children: dict[tuple[str, str], Any] = {}
         self.latency = Histogram(
             "hardbake_admission_duration_seconds",
             "Time to decide one admission request",
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
             registry=registry,
         )
+
+    def finding(self, rule: str, severity: str) -> Any:
+        """The counter child for one (rule, severity), cached: labels() is costly per request."""
+        key = (rule, severity)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.findings.labels(rule, severity)
+        return child
 
 
 def create_app(
@@ -87,7 +97,7 @@ def create_app(
             decision = decide(policy, req, own_namespace=ns)
             outcome = "allowed" if decision.allowed else "denied"
             for f in decision.findings:
-                metrics.findings.labels(f.rule_id, f.severity.name).inc()
+                metrics.finding(f.rule_id, f.severity.name).inc()
         except Exception as e:
             decision = failure(str(req["uid"]), mode, e)
             outcome = "error"
