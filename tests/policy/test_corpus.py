@@ -73,3 +73,21 @@ def test_docs_rules_table_matches_the_code() -> None:
         if not r.enabled_by_default:
             sev = [f"{x} (opt-in)" for x in sev]
         assert f"| {r.id} | {r.title} | {' | '.join(sev)} |" in docs, r.id
+
+
+def test_unparseable_files_in_a_walk_are_reported_not_fatal(tmp_path: Path) -> None:
+    from hardbake.errors import InputError
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "deploy.yaml").write_text(
+        "kind: Deployment\nspec:\n  replicas: {{ .Values.n }}\n  x: [\n"
+    )
+    (tmp_path / "Dockerfile").write_text("RUN true\n")
+    (tmp_path / "ok.sh").write_text("docker run --privileged alpine:3\n")
+    result = check_paths([tmp_path])
+    by_file = {Path(f.file).name: f for f in result.findings if f.rule_id == "HB-SRC-001"}
+    assert set(by_file) == {"deploy.yaml", "Dockerfile"}
+    assert by_file["deploy.yaml"].line >= 3 and "not valid YAML" in by_file["deploy.yaml"].message
+    assert any(f.rule_id == "HB-PRIV-004" for f in result.findings)  # the rest was still checked
+    with pytest.raises(InputError, match="not valid YAML"):
+        check_paths([tmp_path / "templates" / "deploy.yaml"])  # named explicitly: an input error

@@ -21,9 +21,10 @@ from hardbake.errors import InputError
 from hardbake.policy.config import PolicyConfig, load_config
 from hardbake.policy.engine import Policy
 from hardbake.policy.findings import CheckResult, Finding
-from hardbake.policy.model import SourceKind, Workload
+from hardbake.policy.model import Severity, SourceKind, Workload
+from hardbake.policy.positions import ParseError
 from hardbake.policy.rego import RegoPolicies
-from hardbake.policy.rules import Profile, SignatureVerifier
+from hardbake.policy.rules import BY_ID, Profile, SignatureVerifier
 from hardbake.policy.signature import CommandVerifier
 from hardbake.policy.sources import SOURCES, discover, load_yaml
 from hardbake.policy.sources.interface import DocContext
@@ -93,16 +94,43 @@ def check_paths(
     pol = policy or build_policy(config, rego, verifier)
     workloads: list[Workload] = []
     files: list[str] = []
-    for path, loader in discover([Path(p) for p in paths]):
+    unreadable: list[Finding] = []
+    for path, loader, explicit in discover([Path(p) for p in paths]):
         try:
             text = path.read_text()
-        except UnicodeDecodeError as e:
-            raise InputError(f"{path}: not a text file") from e
+            files.append(str(path))
+            workloads.extend(loader(text, str(path)))
+        except (ParseError, UnicodeDecodeError) as e:
+            if explicit:  # the user named this file: not being able to read it is an input error
+                if isinstance(e, ParseError):
+                    raise
+                raise InputError(f"{path}: not a text file") from e
+            # found while walking a directory (a Helm template, a binary *.yaml): report, go on
+            unreadable.append(_unreadable(path, e))
         except OSError as e:
             raise InputError(f"cannot read {path}: {e.strerror}") from e
-        files.append(str(path))
-        workloads.extend(loader(text, str(path)))
-    return _result(pol, workloads, _profile(profile), files)
+    result = _result(pol, workloads, _profile(profile), files)
+    if not unreadable:
+        return result
+    merged = sorted((*result.findings, *unreadable), key=lambda f: (f.file, f.line, -f.severity, f.rule_id))
+    return CheckResult(tuple(merged), result.files, result.workloads, result.containers)
+
+
+def _unreadable(path: Path, e: Exception) -> Finding:
+    rule = BY_ID["HB-SRC-001"]
+    line = e.line if isinstance(e, ParseError) else 1
+    why = e.message if isinstance(e, ParseError) else "not a UTF-8 text file"
+    return Finding(
+        file=str(path),
+        line=line,
+        rule_id=rule.id,
+        severity=Severity.medium,
+        message=f"could not be checked: {why}",
+        fix="render templates before checking, or fix the syntax",
+        workload=path.name,
+        source="file",
+        title=rule.title,
+    )
 
 
 def check_text(

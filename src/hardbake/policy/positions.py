@@ -23,6 +23,14 @@ Path_ = tuple[PathKey, ...]
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class ParseError(InputError):
+    """A file that is not valid YAML (or not a valid Dockerfile), with the line where it breaks."""
+
+    def __init__(self, message: str, *, line: int = 1, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.line = line
+
+
 @dataclass(frozen=True)
 class Positions:
     """Lines of the paths in one YAML document."""
@@ -84,8 +92,11 @@ def load_documents(text: str, file: str) -> Iterator[tuple[Any, Positions]]:
             _walk(node, (), lines)
             yield value, Positions(lines, node.start_mark.line + 1)
     except yaml.YAMLError as e:
-        raise InputError(
-            f"{file}: not valid YAML: {e}", hint="fix the YAML syntax (e.g. `python3 -c 'import yaml'`)"
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        raise ParseError(
+            f"{file}: not valid YAML: {e}",
+            line=mark.line + 1 if mark is not None else 1,
+            hint="fix the YAML syntax; templates (Helm, Jinja) must be rendered first",
         ) from e
     finally:
         loader.dispose()

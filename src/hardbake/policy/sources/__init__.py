@@ -111,8 +111,8 @@ def sniff(text: str, file: str) -> list[Workload]:
     )
 
 
-def discover(paths: list[Path]) -> Iterator[tuple[Path, Callable[[str, str], list[Workload]]]]:
-    """Files to check with their loader; directories are walked in sorted order."""
+def discover(paths: list[Path]) -> Iterator[tuple[Path, Callable[[str, str], list[Workload]], bool]]:
+    """(file, loader, named explicitly) to check; directories are walked in sorted order."""
     for p in paths:
         if p.is_dir():
             for root, dirs, files in os.walk(p):
@@ -121,9 +121,9 @@ def discover(paths: list[Path]) -> Iterator[tuple[Path, Callable[[str, str], lis
                     fp = Path(root) / f
                     loader = classify(fp)
                     if loader is not None:
-                        yield fp, loader
+                        yield fp, loader, False
         elif p.is_file():
-            yield p, classify(p) or sniff
+            yield p, classify(p) or sniff, True
         else:
             raise InputError(f"{p}: no such file or directory", hint="pass files or directories to check")
 

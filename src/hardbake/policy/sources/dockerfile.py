@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import dockerfile
 
-from hardbake.errors import InputError
 from hardbake.policy.model import Container, Location, SourceKind, Workload
+from hardbake.policy.positions import ParseError
 from hardbake.policy.sources import dockeropts as d
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -51,7 +51,7 @@ def parse_stages(text: str, file: str) -> list[_Stage]:
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as e:
-        raise InputError(
+        raise ParseError(
             f"{file}: not a valid Dockerfile: {e}", hint="check it with `docker build --check`"
         ) from e
     global_args: dict[str, str] = {}
@@ -87,7 +87,7 @@ def parse_stages(text: str, file: str) -> list[_Stage]:
 def load(text: str, file: str) -> list[Workload]:
     stages = parse_stages(text, file)
     if not stages:
-        raise InputError(
+        raise ParseError(
             f"{file}: a Dockerfile needs at least one FROM instruction", hint="add `FROM <image>`"
         )
     by_alias = {s.alias: i for i, s in enumerate(stages) if s.alias}
