@@ -7,7 +7,8 @@ import shlex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hardbake.policy.sources.docker_run import _SHORT, find_runs, load, parse_args
+from hardbake.policy.sources.docker_flags import SHORT as _SHORT
+from hardbake.policy.sources.docker_run import find_runs, load, parse_args
 
 VALUE_FLAGS = [
     "memory",

@@ -17,148 +17,8 @@ from typing import Any
 
 from hardbake.policy.model import Container, Location, Mount, Resources, SourceKind, Tmpfs, Workload
 from hardbake.policy.sources import dockeropts as d
+from hardbake.policy.sources.docker_flags import ALIASES, BOOL, GLOBAL_VALUE, SHORT, VALUE
 
-_BOOL = {
-    "detach",
-    "interactive",
-    "tty",
-    "rm",
-    "privileged",
-    "read-only",
-    "init",
-    "no-healthcheck",
-    "oom-kill-disable",
-    "publish-all",
-    "sig-proxy",
-    "disable-content-trust",
-    "quiet",
-    "help",
-    "use-api-socket",
-}
-_VALUE = {
-    "add-host",
-    "annotation",
-    "attach",
-    "blkio-weight",
-    "blkio-weight-device",
-    "cap-add",
-    "cap-drop",
-    "cgroup-parent",
-    "cgroupns",
-    "cidfile",
-    "cpu-count",
-    "cpu-percent",
-    "cpu-period",
-    "cpu-quota",
-    "cpu-rt-period",
-    "cpu-rt-runtime",
-    "cpu-shares",
-    "cpus",
-    "cpuset-cpus",
-    "cpuset-mems",
-    "detach-keys",
-    "device",
-    "device-cgroup-rule",
-    "device-read-bps",
-    "device-read-iops",
-    "device-write-bps",
-    "device-write-iops",
-    "dns",
-    "dns-option",
-    "dns-opt",
-    "dns-search",
-    "domainname",
-    "entrypoint",
-    "env",
-    "env-file",
-    "expose",
-    "gpus",
-    "group-add",
-    "health-cmd",
-    "health-interval",
-    "health-retries",
-    "health-start-period",
-    "health-start-interval",
-    "health-timeout",
-    "hostname",
-    "io-maxbandwidth",
-    "io-maxiops",
-    "ip",
-    "ip6",
-    "ipc",
-    "isolation",
-    "kernel-memory",
-    "label",
-    "label-file",
-    "link",
-    "link-local-ip",
-    "log-driver",
-    "log-opt",
-    "mac-address",
-    "memory",
-    "memory-reservation",
-    "memory-swap",
-    "memory-swappiness",
-    "mount",
-    "name",
-    "network",
-    "net",
-    "network-alias",
-    "net-alias",
-    "oom-score-adj",
-    "pid",
-    "pids-limit",
-    "platform",
-    "publish",
-    "pull",
-    "restart",
-    "runtime",
-    "security-opt",
-    "shm-size",
-    "stop-signal",
-    "stop-timeout",
-    "storage-opt",
-    "sysctl",
-    "tmpfs",
-    "ulimit",
-    "user",
-    "userns",
-    "uts",
-    "volume",
-    "volume-driver",
-    "volumes-from",
-    "workdir",
-}
-_SHORT = {
-    "d": "detach",
-    "i": "interactive",
-    "t": "tty",
-    "P": "publish-all",
-    "q": "quiet",
-    "a": "attach",
-    "c": "cpu-shares",
-    "e": "env",
-    "h": "hostname",
-    "l": "label",
-    "m": "memory",
-    "p": "publish",
-    "u": "user",
-    "v": "volume",
-    "w": "workdir",
-}
-_ALIASES = {"net": "network", "net-alias": "network-alias", "dns-opt": "dns-option"}
-_GLOBAL_VALUE = {
-    "-H",
-    "--host",
-    "--context",
-    "-c",
-    "--config",
-    "-l",
-    "--log-level",
-    "--tlscacert",
-    "--tlscert",
-    "--tlskey",
-}
 #: wrappers that may stand before `docker`, with their flags that take a value
 _PREFIXES: dict[str, frozenset[str]] = {
     "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}),
@@ -185,10 +45,10 @@ def parse_args(args: list[str]) -> tuple[dict[str, list[str]], str | None, list[
             break
         if a.startswith("--"):
             name, eq, val = a[2:].partition("=")
-            name = _ALIASES.get(name, name)
-            if name in _BOOL:
+            name = ALIASES.get(name, name)
+            if name in BOOL:
                 opts.setdefault(name, []).append(val if eq else "true")
-            elif name in _VALUE:
+            elif name in VALUE:
                 if not eq:
                     i += 1
                     if i >= len(args):
@@ -203,11 +63,11 @@ def parse_args(args: list[str]) -> tuple[dict[str, list[str]], str | None, list[
         if a.startswith("-") and len(a) > 1:
             j = 1
             while j < len(a):
-                long = _SHORT.get(a[j])
+                long = SHORT.get(a[j])
                 if long is None:
                     notes.append(f"unknown shorthand flag -{a[j]}: the Docker CLI would refuse this line")
                     break
-                if long in _BOOL:
+                if long in BOOL:
                     if j + 1 < len(a) and a[j + 1] == "=":
                         opts.setdefault(long, []).append(a[j + 2 :])
                         break
@@ -375,7 +235,7 @@ def _run_args(cmd: list[str]) -> list[str] | None:
         return None
     i += 1
     while i < len(cmd) and cmd[i].startswith("-"):
-        i += 2 if (cmd[i] in _GLOBAL_VALUE and "=" not in cmd[i]) else 1
+        i += 2 if (cmd[i] in GLOBAL_VALUE and "=" not in cmd[i]) else 1
     if i < len(cmd) and cmd[i] == "container":
         i += 1
     if i < len(cmd) and cmd[i] == "run":
