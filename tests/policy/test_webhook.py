@@ -236,3 +236,36 @@ def test_fuzzed_bodies_never_crash(webhook: Served, body: Any) -> None:
         assert isinstance(resp["allowed"], bool)
         # an evaluation error would show as code 500 (fail closed): fuzzed objects must not cause one
         assert resp.get("status", {}).get("code") in (None, 403), resp
+
+
+def test_article_rego_policy_through_the_webhook(tls_pair: TlsPair, tmp_path: Any) -> None:
+    from hardbake.policy.rego import RegoPolicies
+
+    rego = RegoPolicies(
+        {
+            "article.rego": """package container.security
+deny contains msg if {
+    input.kind == "Deployment"
+    input.metadata.namespace == "production"
+    container := input.spec.template.spec.containers[_]
+    not startswith(container.image, "docker.io/docker/")
+    msg := "Production containers must use Docker Hardened Images"
+}
+"""
+        }
+    )
+    spec = json.loads(json.dumps(GOOD_POD["spec"]))
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},  # no namespace in the object
+        "spec": {"template": {"spec": spec}},
+    }
+    for served in serve_in_thread(create_app(build_policy(rego=rego)), tls_pair):
+        denied = post(served, review(dep, ns="production")).json()["response"]
+        allowed = post(served, review(dep, ns="shop")).json()["response"]
+    assert (
+        denied["allowed"] is False
+        and "Production containers must use Docker Hardened Images" in denied["status"]["message"]
+    )
+    assert allowed["allowed"] is True

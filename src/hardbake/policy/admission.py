@@ -115,6 +115,8 @@ def decide(policy: Policy, request: dict[str, Any], *, own_namespace: str | None
         excluded.add(own_namespace)
     if ns in excluded:
         return Decision(uid, True)
+    if meta.get("namespace") != ns:  # policies (Rego) read input.metadata.namespace: make it the request's
+        obj["metadata"] = meta = {**meta, "namespace": ns}
     result = check_object(
         obj,
         namespace=ns,
