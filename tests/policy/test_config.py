@@ -129,3 +129,16 @@ def test_signature_command_verifier(tmp_path: Path) -> None:
     r = check_docker_run("docker run hardbake/a:good\ndocker run hardbake/a:evil\n", config=cfg)
     sig = [(f.line, f.message) for f in r.findings if f.rule_id == "HB-IMG-004"]
     assert sig == [(2, "image hardbake/a:evil has no valid signature: bad sig")]
+
+
+def test_path_map_selects_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "deploy" / "dev").mkdir(parents=True)
+    (tmp_path / "deploy" / "dev" / "run.sh").write_text("docker run nginx:1.27\n")
+    (tmp_path / "deploy" / "prod.sh").write_text("docker run nginx:1.27\n")
+    cfg = PolicyConfig.model_validate({"paths": {"deploy/dev/**": "dev"}})
+    monkeypatch.chdir(tmp_path)
+    from hardbake.policy.check import check_paths
+
+    for root in (Path("deploy"), tmp_path / "deploy"):  # relative or absolute, same answer
+        profiles = {Path(f.file).name: f.profile for f in check_paths([root], config=cfg).findings}
+        assert profiles == {"run.sh": "dev", "prod.sh": "production"}

@@ -22,6 +22,7 @@ Unknown keys and unknown rule ids are refused, so a typo never silently disables
 from __future__ import annotations
 
 import fnmatch
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -141,12 +142,15 @@ class PolicyConfig(_Model):
             for pattern, prof in self.namespaces.items():
                 if fnmatch.fnmatchcase(namespace, pattern):
                     return prof
-        if file is not None:
+        if file is not None and self.paths:
+            # as written and relative to the working directory (where a CI job runs the check)
+            candidates = {file, os.path.relpath(file)} if os.path.isabs(file) else {file}
             for pattern, prof in self.paths.items():
-                if fnmatch.fnmatchcase(file, pattern) or fnmatch.fnmatchcase(
-                    file, pattern.replace("**/", "")
-                ):
-                    return prof
+                for cand in candidates:
+                    if fnmatch.fnmatchcase(cand, pattern) or fnmatch.fnmatchcase(
+                        cand, pattern.replace("**/", "")
+                    ):
+                        return prof
         return self.profile
 
     def rule_severity(self, rule_id: str, profile: Profile) -> Severity | None:
