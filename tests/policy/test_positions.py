@@ -51,3 +51,15 @@ def test_missing_paths_fall_back_to_the_nearest_ancestor() -> None:
     [(_, pos)] = load_documents("a:\n  b:\n    c: 1\n", "x.yaml")
     assert pos.line(("a", "b", "zzz", 3)) == 2
     assert json_path(("spec", "containers", 0, "odd.key")) == '$.spec.containers[0]["odd.key"]'
+
+
+def test_alias_bombs_do_not_explode() -> None:
+    import time
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    text = "\n".join(levels) + "\n"
+    t0 = time.perf_counter()
+    [(_, pos)] = load_documents(text, "bomb.yaml")
+    assert time.perf_counter() - t0 < 2
+    assert pos.line(("a8",)) == 9 and pos.line(("a8", 0)) == 8  # an alias points at its anchor

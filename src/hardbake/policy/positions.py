@@ -63,8 +63,11 @@ def json_path(path: Path_) -> str:
     return out
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen:
+        return  # an alias: its lines are the anchor's, and re-walking it could explode (YAML bombs)
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -73,10 +76,10 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
                 continue  # merge keys: values land under the merging map's own paths
             child = (*path, key_node.value)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines)
+            _walk(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
+            _walk(item, (*path, i), lines, seen)
 
 
 def load_documents(text: str, file: str) -> Iterator[tuple[Any, Positions]]:
@@ -89,7 +92,7 @@ def load_documents(text: str, file: str) -> Iterator[tuple[Any, Positions]]:
                 continue
             value = loader.construct_document(node)
             lines: dict[Path_, int] = {}
-            _walk(node, (), lines)
+            _walk(node, (), lines, set())
             yield value, Positions(lines, node.start_mark.line + 1)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
