@@ -15,10 +15,10 @@ from typing import Any
 
 from hardbake import distro as distros
 from hardbake import paths
+from hardbake.build import extend as extension_layers
 from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
 from hardbake.build.devimage import AptSources
-from hardbake.build import extend as extension_layers
 from hardbake.build.image import extend_image, make_image
 from hardbake.build.plan import ImageLock, lock_spec
 from hardbake.debian.client import DebianClient

@@ -16,8 +16,8 @@ from hardbake import distro as distros
 from hardbake.debian.client import DebianClient
 from hardbake.debian.lock import ArchLock, read_json
 from hardbake.debian.resolve import Request, Requirement, ResolveError, resolve
-from hardbake.debian.version import DebVersion
 from hardbake.debian.sources import Repository
+from hardbake.debian.version import DebVersion
 from hardbake.errors import InputError
 from hardbake.spec.load import LoadedSpec, SpecError
 from hardbake.spec.model import Variant

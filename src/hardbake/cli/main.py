@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "attest": "attest",
     "verify": "verify",
     "db": "db",
+    "policy": "policy",
+    "audit": "audit",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}
