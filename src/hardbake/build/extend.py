@@ -15,7 +15,14 @@ from hardbake.build.rootfs import Node, RootFS
 
 
 def _same(a: Node, b: Node) -> bool:
-    return (a.kind, a.mode, a.uid, a.gid, a.data, a.target) == (b.kind, b.mode, b.uid, b.gid, b.data, b.target)
+    return (a.kind, a.mode, a.uid, a.gid, a.data, a.target) == (
+        b.kind,
+        b.mode,
+        b.uid,
+        b.gid,
+        b.data,
+        b.target,
+    )
 
 
 def diff(parent: RootFS, child: RootFS) -> tuple[list[Node], list[str]]:

@@ -139,10 +139,14 @@ def extend_image(
 ) -> Image:
     """`parent`'s layers untouched, one more layer with the customisation, the child's config."""
     layer_entries = entries(a, nodes) + [TarEntry.whiteout(p, mtime=a.epoch) for p in whiteouts]
-    layer = LayerCache(paths.cache_dir() / "layers", store).write([layer_entries], epoch=a.epoch, level=level)[0]
+    layer = LayerCache(paths.cache_dir() / "layers", store).write(
+        [layer_entries], epoch=a.epoch, level=level
+    )[0]
     created = rfc3339(a.epoch)
     img = mutate.append_layers(
-        parent, [layer], [History(created=created, created_by=f"hardbake build ({loaded.spec.name}, customisation)")]
+        parent,
+        [layer],
+        [History(created=created, created_by=f"hardbake build ({loaded.spec.name}, customisation)")],
     )
     image_labels = labels(loaded, a, source=source, base=base)
     image_labels["org.opencontainers.image.base.digest"] = str(parent.digest())

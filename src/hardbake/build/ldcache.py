@@ -89,6 +89,10 @@ def elf_soname(data: bytes) -> str | None:
 
 def _conf_dirs(fs: RootFS, conf: str = "etc/ld.so.conf", depth: int = 0) -> list[str]:
     node = fs.resolve(conf)
+    if node is None and depth == 0:
+        # libc-bin (which ships /etc/ld.so.conf) is often not in a runtime image, but libc6's
+        # /etc/ld.so.conf.d/<triplet>.conf is: read it as Debian's ld.so.conf would include it
+        node = Node(conf, "file", 0o644, data=b"include /etc/ld.so.conf.d/*.conf\n")
     if node is None or node.data is None or depth > 8:
         return []
     dirs: list[str] = []

@@ -91,6 +91,15 @@ class BuildResult:
         }
 
 
+def _source_label(loaded: LoadedSpec) -> str:
+    """What `org.opencontainers.image.source` says for a spec (the same however it was reached)."""
+    try:
+        rel = loaded.path.resolve().relative_to(catalog.catalog_root().resolve())
+        return f"hardbake catalog {rel.as_posix()}"
+    except ValueError:
+        return f"spec:{loaded.path.name}"
+
+
 def resolve_spec(ref: str) -> tuple[LoadedSpec, str, str]:
     """A spec path or catalog name -> (loaded spec, default tag, source description)."""
     p = Path(ref)
@@ -99,10 +108,10 @@ def resolve_spec(ref: str) -> tuple[LoadedSpec, str, str]:
         tag = loaded.spec.version or "latest"
         if loaded.spec.variant.value == "dev" and not tag.endswith("-dev"):
             tag += "-dev"
-        return loaded, tag, f"spec:{p.name}"
+        return loaded, tag, _source_label(loaded)
     entry = catalog.find(ref)
-    rel = entry.path.relative_to(catalog.catalog_root())
-    return entry.load(), entry.tags[0], f"hardbake catalog {rel.as_posix()}"
+    loaded = entry.load()
+    return loaded, entry.tags[0], _source_label(loaded)
 
 
 def as_variant(loaded: LoadedSpec, tag: str, variant: Variant) -> tuple[LoadedSpec, str]:
@@ -193,17 +202,29 @@ def build(
         if parent is None or lock.parent is None:
             progress(f"writing layers for {arch}")
             groups = layering.group(a.fs, lock.arches[arch], options.layers)
-            return a, make_image(loaded, a, store, source=source, base=base, level=options.level, layer_groups=groups)
+            return a, make_image(
+                loaded, a, store, source=source, base=base, level=options.level, layer_groups=groups
+            )
         plock = lock.parent.arches[arch]
         pa = assemble(parent, plock, client.cache, apt_sources=apt_sources)
-        parent_source = f"parent of {source}"
+        parent_source = _source_label(parent)
         pimg = make_image(
             parent, pa, store, source=parent_source, base=base, level=options.level,
             layer_groups=layering.group(pa.fs, plock, options.layers),
         )  # fmt: skip
         nodes, whiteouts = extension_layers.diff(pa.fs, a.fs)
         progress(f"writing the customisation layer for {arch}")
-        img = extend_image(pimg, loaded, a, nodes, whiteouts, store, source=source, base=spec.extends or base, level=options.level)
+        img = extend_image(
+            pimg,
+            loaded,
+            a,
+            nodes,
+            whiteouts,
+            store,
+            source=source,
+            base=spec.extends or base,
+            level=options.level,
+        )
         return a, img
 
     with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(archs)))) as ex:

@@ -124,7 +124,9 @@ class _State:
         self.cuts: list[CutEdge] = []
         self.drops = {d.package: d.reason for d in request.drops}
         self.used_drops: set[str] = set()
-        self.pins = {r.name: r.version for r in (*request.pins, *request.requirements) if r.version is not None}
+        self.pins = {
+            r.name: r.version for r in (*request.pins, *request.requirements) if r.version is not None
+        }
         self.queue: deque[tuple[str, str, Group]] = deque()
 
     def chain(self, name: str) -> str:

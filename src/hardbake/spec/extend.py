@@ -13,14 +13,26 @@ from pathlib import Path
 from hardbake.spec.load import LoadedSpec, SpecError, load
 from hardbake.spec.model import ImageSpec
 
-_APPEND = ("packages", "drop", "repositories", "paths", "exclude_paths", "certificates", "ports", "volumes", "tmpfs")
+_APPEND = (
+    "packages",
+    "drop",
+    "repositories",
+    "paths",
+    "exclude_paths",
+    "certificates",
+    "ports",
+    "volumes",
+    "tmpfs",
+)
 _MERGE = ("environment", "labels", "annotations", "os_release")
 
 
 def _absolute(loaded: LoadedSpec) -> ImageSpec:
     base = loaded.path.parent
     s = loaded.spec
-    paths = [p.model_copy(update={"source": str((base / p.source).resolve())}) if p.source else p for p in s.paths]
+    paths = [
+        p.model_copy(update={"source": str((base / p.source).resolve())}) if p.source else p for p in s.paths
+    ]
     certs = [str((base / c).resolve()) for c in s.certificates]
     repos = [r.model_copy(update={"keyring": str((base / r.keyring).resolve())}) for r in s.repositories]
     return s.model_copy(update={"paths": paths, "certificates": certs, "repositories": repos})
