@@ -20,6 +20,7 @@ from hardbake import distro as distros
 from hardbake.build import (
     accounts,
     alternatives,
+    bytecompile,
     certs,
     devimage,
     dpkgdb,
@@ -58,6 +59,7 @@ class Assembled:
     alternatives: list[alternatives.Alternative] = field(default_factory=list)
     ld_entries: int = 0
     ca_certs: int = 0
+    pyc: bytecompile.Compiled | None = None
 
 
 def _read(pkg: LockedPackage, cache: PackageCache) -> tuple[ControlInfo, Members]:
@@ -150,7 +152,9 @@ def assemble(
         if script:
             alts += alternatives.from_postinst(script, name)
     applied = alternatives.apply(fs, alts, epoch)
+    filters.exclude(fs, spec.exclude_paths)
     specpaths.apply(fs, spec.paths, loaded.path.parent, epoch)
+    pyc = bytecompile.compile_tree(fs, spec.byte_compile, lock.arch, epoch) if spec.byte_compile else None
     n_ld = ldcache.write(fs, lock.arch, epoch)
     present = dpkgdb.presence(fs, shipped)
     if runtime:
@@ -207,6 +211,7 @@ def assemble(
         alternatives=applied,
         ld_entries=n_ld,
         ca_certs=ca,
+        pyc=pyc,
     )
 
 

@@ -30,6 +30,28 @@ def _dropped(path: str, include: Include) -> bool:
     return not include.locales and path.startswith(("usr/share/locale/", "usr/share/i18n/locales/"))
 
 
+def excluded(path: str, globs: list[str]) -> bool:
+    """gitignore-like: the last matching glob decides; `!glob` keeps what an earlier one removed."""
+    verdict = False
+    for g in globs:
+        if g.startswith("!"):
+            if fnmatch.fnmatch("/" + path, g[1:]):
+                verdict = False
+        elif fnmatch.fnmatch("/" + path, g):
+            verdict = True
+    return verdict
+
+
+def exclude(fs: RootFS, globs: list[str]) -> list[str]:
+    """The spec's exclude-paths, applied last to every non-directory (whoever made it)."""
+    if not globs:
+        return []
+    gone = [p for p, n in fs.tree.items() if n.kind != "dir" and excluded(p, globs)]
+    for p in gone:
+        del fs.tree[p]
+    return sorted(gone)
+
+
 def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
     """Remove filtered files (not directories that still hold something); returns removed paths."""
     removed: list[str] = []
@@ -37,7 +59,7 @@ def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
         node = fs.tree.get(path)
         if node is None or node.kind == "dir" or node.package is None:
             continue
-        if _dropped(path, include) or any(fnmatch.fnmatch("/" + path, g) for g in exclude_globs):
+        if _dropped(path, include) or excluded(path, exclude_globs):
             del fs.tree[path]
             removed.append(path)
     # directories emptied by the filters go too (deepest first), except the doc dirs of

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "build": "build",
     "lock": "build",
     "spec": "build",
+    "test": "imagetest",
     "resolve": "resolve",
     "fetch": "fetch",
     "key": "key",

@@ -147,10 +147,21 @@ class Hardening(_Strict):
     )
 
 
+class ByteCompile(_Strict):
+    """Byte-compile Python sources at build time, with the image's own interpreter."""
+
+    interpreter: str = Field(description="Required. The image's Python, e.g. /usr/bin/python3.13.")
+    paths: list[str] = Field(description="Required. Directories to compile, e.g. /usr/lib/python3.13.")
+    exclude: str | None = Field(default=None, description="Optional. Regex of paths to skip (compileall -x).")
+
+
 class Probe(_Strict):
     kind: Literal["http", "tcp"] = Field(description="Required.")
     port: int = Field(
-        ge=1, le=65535, description="Required. Container port (the test maps a free host port)."
+        default=0,
+        ge=0,
+        le=65535,
+        description="Optional. Port to probe on 127.0.0.1; 0 (default): the free port the test picked for {port}.",
     )
     path: str = Field(default="/", description="Optional (http).")
     status: int = Field(default=200, description="Optional (http). Expected status.")
@@ -234,6 +245,9 @@ class ImageSpec(_Strict):
     hardening: Hardening = Field(default_factory=Hardening, description="Optional.")
     certificates: list[str] = Field(
         default_factory=list, description="Optional. Extra CA certificates (PEM files) added to the bundle."
+    )
+    byte_compile: ByteCompile | None = Field(
+        default=None, alias="byte-compile", description="Optional. Deterministic .pyc (unchecked-hash) at build time."
     )
     tests: list[TestStep] = Field(
         default_factory=list, description="Optional. How `hardbake test` proves the image works."

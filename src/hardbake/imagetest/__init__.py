@@ -1,0 +1,1 @@
+"""Proving an image works: running a spec's `tests:` in the real Docker engine."""
