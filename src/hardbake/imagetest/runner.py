@@ -118,9 +118,10 @@ def run_step(engine: Any, image: str, spec: ImageSpec, step: TestStep, spec_dir:
         except docker.errors.APIError as e:
             # the Docker CLI's convention: a command that cannot be found or run exits 127/126
             msg = str(e)
-            code = 127 if "not found" in msg or "no such file" in msg else 126
-            ok = step.exit_code == code
-            return StepResult(step.name, ok, f"container did not start (exit {code}): {msg[-300:]}", time.monotonic() - t0, code)
+            start_code = 127 if "not found" in msg or "no such file" in msg else 126
+            ok = step.exit_code == start_code
+            detail = f"container did not start (exit {start_code}): {msg[-300:]}"
+            return StepResult(step.name, ok, detail, time.monotonic() - t0, start_code)
         try:
             deadline = t0 + step.timeout
             probe_ok, probe_detail = True, ""
