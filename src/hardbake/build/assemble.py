@@ -152,8 +152,9 @@ def assemble(
         if script:
             alts += alternatives.from_postinst(script, name)
     applied = alternatives.apply(fs, alts, epoch)
+    certs.write_java_truststore(fs, epoch)
     filters.exclude(fs, spec.exclude_paths)
-    specpaths.apply(fs, spec.paths, loaded.path.parent, epoch)
+    specpaths.apply(fs, [specpaths.substitute(e, lock.arch) for e in spec.paths], loaded.path.parent, epoch)
     pyc = bytecompile.compile_tree(fs, spec.byte_compile, lock.arch, epoch) if spec.byte_compile else None
     n_ld = ldcache.write(fs, lock.arch, epoch)
     present = dpkgdb.presence(fs, shipped)
@@ -181,7 +182,7 @@ def assemble(
     env = {"PATH": harden.DEFAULT_PATH}
     if ca:
         env["SSL_CERT_FILE"] = "/" + certs.BUNDLE
-    env.update(spec.environment)
+    env.update({k: v.replace("${DEB_ARCH}", lock.arch) for k, v in spec.environment.items()})
     writable = [*spec.hardening.writable, u.home, *spec.volumes]
     h = harden.check(
         fs,

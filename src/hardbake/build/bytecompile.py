@@ -27,7 +27,14 @@ from hardbake.errors import EnvError, InputError
 from hardbake.spec.model import ByteCompile
 
 _HOST = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf", "ppc64le": "ppc64el", "s390x": "s390x"}
-_QEMU = {"amd64": "x86_64", "arm64": "aarch64", "armhf": "arm", "ppc64el": "ppc64le", "s390x": "s390x", "i386": "i386"}
+_QEMU = {
+    "amd64": "x86_64",
+    "arm64": "aarch64",
+    "armhf": "arm",
+    "ppc64el": "ppc64le",
+    "s390x": "s390x",
+    "i386": "i386",
+}
 _LOADERS = {
     "amd64": "lib64/ld-linux-x86-64.so.2",
     "arm64": "lib/ld-linux-aarch64.so.1",
@@ -92,7 +99,12 @@ def compile_tree(fs: RootFS, bc: ByteCompile, arch: str, mtime: int) -> Compiled
         ]  # fmt: skip
         if bc.exclude:
             cmd += ["-x", bc.exclude]
-        env = {"PYTHONHOME": str(root / "usr"), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+        env = {
+            "PYTHONHOME": str(root / "usr"),
+            "PYTHONHASHSEED": "0",
+            "LC_ALL": "C.UTF-8",
+            "PATH": "/usr/bin:/bin",
+        }
         for path in bc.paths:
             target = _inside(fs, path)
             proc = subprocess.run(

@@ -9,6 +9,17 @@ from hardbake.errors import InputError
 from hardbake.spec.model import PathEntry, PathKind
 
 
+def substitute(e: PathEntry, arch: str) -> PathEntry:
+    """`${DEB_ARCH}` in a path, link target or content: one multi-arch spec for per-arch paths
+    (e.g. /usr/lib/jvm/java-17-openjdk-${DEB_ARCH})."""
+    changes = {
+        k: v.replace("${DEB_ARCH}", arch)
+        for k, v in (("path", e.path), ("target", e.target), ("content", e.content))
+        if isinstance(v, str) and "${DEB_ARCH}" in v
+    }
+    return e.model_copy(update=changes) if changes else e
+
+
 def apply(fs: RootFS, entries: list[PathEntry], spec_dir: Path, mtime: int) -> None:
     for e in entries:
         p = e.path.strip("/")

@@ -21,7 +21,9 @@ def test_cmd(
     image: str | None = typer.Option(
         None, "--image", help="Test this image in the Docker engine instead of building NAME:TAG first."
     ),
-    arch: str | None = typer.Option(None, "--arch", help="Build and test this architecture (qemu for foreign ones)."),
+    arch: str | None = typer.Option(
+        None, "--arch", help="Build and test this architecture (qemu for foreign ones)."
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the report to FILE."),
@@ -51,13 +53,18 @@ def test_cmd(
         image = f"hardbake/{loaded.spec.name}:{tag}" + (f"-{arch}" if arch else "")
         client = ao.make_client(mirror, security_mirror, None, None, offline)
         platform = Platform.from_debian(arch) if arch else None
-        opts = BuildOptions(outputs=[DaemonRef(RegistryRef.parse(image))], archs=[arch] if arch else None, platform=platform)
+        opts = BuildOptions(
+            outputs=[DaemonRef(RegistryRef.parse(image))], archs=[arch] if arch else None, platform=platform
+        )
         with err.status(f"building {image}"):
             build(spec, client, opts)
     results = run_all(engine, image, loaded.spec, loaded.path.parent)
     failed = [r for r in results if not r.passed]
     if chosen == "json":
-        emit(dumps_json({"image": image, "passed": not failed, "steps": [r.to_json() for r in results]}), output)
+        emit(
+            dumps_json({"image": image, "passed": not failed, "steps": [r.to_json() for r in results]}),
+            output,
+        )
     else:
         t = Table(title=f"{image}: {len(results) - len(failed)}/{len(results)} passed")
         for c in ("step", "result", "time", "detail"):

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "lock": "build",
     "spec": "build",
     "test": "imagetest",
+    "catalog": "catalog",
     "resolve": "resolve",
     "fetch": "fetch",
     "key": "key",

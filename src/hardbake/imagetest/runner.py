@@ -80,7 +80,11 @@ def _volumes(step: TestStep, spec_dir: Path, workdir: Path) -> dict[str, dict[st
     for v in step.volumes:
         host, _, rest = v.partition(":")
         cont, _, mode = rest.partition(":")
-        src = Path(host) if host.startswith("/") else (spec_dir / host if (spec_dir / host).exists() else workdir / host)
+        src = (
+            Path(host)
+            if host.startswith("/")
+            else (spec_dir / host if (spec_dir / host).exists() else workdir / host)
+        )
         src.mkdir(parents=True, exist_ok=True) if not src.exists() else None
         vols[str(src.resolve())] = {"bind": cont, "mode": mode or "rw"}
     return vols
@@ -117,7 +121,7 @@ def run_step(engine: Any, image: str, spec: ImageSpec, step: TestStep, spec_dir:
             container = engine.containers.run(image, **kwargs)
         except docker.errors.APIError as e:
             # the Docker CLI's convention: a command that cannot be found or run exits 127/126
-            msg = str(e)
+            msg = str(getattr(e, "explanation", None) or e)
             start_code = 127 if "not found" in msg or "no such file" in msg else 126
             ok = step.exit_code == start_code
             detail = f"container did not start (exit {start_code}): {msg[-300:]}"
@@ -136,7 +140,9 @@ def run_step(engine: Any, image: str, spec: ImageSpec, step: TestStep, spec_dir:
                     code = int(container.wait(timeout=max(1.0, deadline - time.monotonic()))["StatusCode"])
                 except Exception:  # the SDK raises requests' ReadTimeout; any failure here is a timeout
                     container.kill()
-                    return StepResult(step.name, False, f"timed out after {step.timeout}s", time.monotonic() - t0)
+                    return StepResult(
+                        step.name, False, f"timed out after {step.timeout}s", time.monotonic() - t0
+                    )
             output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
         finally:
             try:
@@ -150,7 +156,9 @@ def run_step(engine: Any, image: str, spec: ImageSpec, step: TestStep, spec_dir:
         problems.append(f"output does not match {step.output!r}")
     if not probe_ok:
         problems.append(probe_detail)
-    detail = "; ".join(problems) or ("; ".join(x for x in (probe_detail, f"exit {code}" if code is not None else "") if x))
+    detail = "; ".join(problems) or (
+        "; ".join(x for x in (probe_detail, f"exit {code}" if code is not None else "") if x)
+    )
     return StepResult(step.name, not problems, detail, time.monotonic() - t0, code, output)
 
 

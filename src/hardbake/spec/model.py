@@ -247,7 +247,9 @@ class ImageSpec(_Strict):
         default_factory=list, description="Optional. Extra CA certificates (PEM files) added to the bundle."
     )
     byte_compile: ByteCompile | None = Field(
-        default=None, alias="byte-compile", description="Optional. Deterministic .pyc (unchecked-hash) at build time."
+        default=None,
+        alias="byte-compile",
+        description="Optional. Deterministic .pyc (unchecked-hash) at build time.",
     )
     tests: list[TestStep] = Field(
         default_factory=list, description="Optional. How `hardbake test` proves the image works."
