@@ -9,6 +9,7 @@ match. Containers are labelled and always removed, even when a step fails or tim
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import tempfile
@@ -21,9 +22,16 @@ import httpx
 
 from hardbake.errors import EnvError
 from hardbake.spec.model import ImageSpec, Probe, TestStep
-from hardbake.testing.net import free_port
 
 LABEL = "dev.hardbake.test"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for `{port}`)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 @dataclass(frozen=True)
@@ -145,10 +153,8 @@ def run_step(engine: Any, image: str, spec: ImageSpec, step: TestStep, spec_dir:
                     )
             output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
         finally:
-            try:
+            with contextlib.suppress(docker.errors.APIError):
                 container.remove(force=True)
-            except docker.errors.APIError:
-                pass
     problems = []
     if step.exit_code is not None and code != step.exit_code:
         problems.append(f"exit code {code}, expected {step.exit_code}")
