@@ -50,7 +50,7 @@ def test_cmd(
     except Exception as e:
         raise ToolMissing(f"no Docker engine answers ({e})", hint="start one (scripts/docker-up)") from e
     if image is None:
-        image = f"hardbake/{loaded.spec.name}:{tag}" + (f"-{arch}" if arch else "")
+        image = f"hardbake/{loaded.spec.name}:{tag}"
         client = ao.make_client(mirror, security_mirror, None, None, offline)
         platform = Platform.from_debian(arch) if arch else None
         opts = BuildOptions(

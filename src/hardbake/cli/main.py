@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "spec": "build",
     "test": "imagetest",
     "catalog": "catalog",
+    "compare": "compare",
     "resolve": "resolve",
     "fetch": "fetch",
     "key": "key",
