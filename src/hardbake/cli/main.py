@@ -17,7 +17,7 @@ from hardbake.cli.output import err
 from hardbake.errors import Error
 
 #: Verb modules under hardbake.cli, in the order `--help` lists them.
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = ("limits", "run", "monitor", "diagnose", "cost")
 
 app = typer.Typer(
     name="hardbake",

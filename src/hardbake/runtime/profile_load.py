@@ -154,3 +154,55 @@ def _describe(e: ValidationError, *, source: str, root: yaml.Node | None) -> str
             msg = str(err["msg"]).removeprefix("Value error, ")
             lines.append(f"{where}: field {field!r}: {msg}")
     return "invalid profile:\n  " + "\n  ".join(lines)
+
+
+def overrides_from_flags(
+    *,
+    memory: str | None = None,
+    cpus: str | None = None,
+    pids: int | None = None,
+    tmpfs: Sequence[str] = (),
+    devices: Sequence[str] = (),
+    healthcheck: str | None = None,
+    user: str | None = None,
+    network: str | None = None,
+    restart: str | None = None,
+    set_items: Sequence[str] = (),
+) -> tuple[dict[str, Any], list[str]]:
+    """The overrides the common command-line flags ask for, and their spelling (for messages)."""
+    out: dict[str, Any] = {}
+    raw: list[str] = []
+    for key, value, flag in (
+        ("memory", memory, "--memory"),
+        ("cpus", cpus, "--cpus"),
+        ("pids", pids, "--pids-limit"),
+        ("user", user, "--user"),
+        ("network", network, "--network"),
+        ("restart", restart, "--restart"),
+    ):
+        if value is not None:
+            out[key] = value
+            raw.append(f"{flag} {value}")
+    if tmpfs:
+        out["tmpfs"] = list(tmpfs)
+        raw.extend(f"--tmpfs {t}" for t in tmpfs)
+    if devices:
+        out["devices"] = list(devices)
+        raw.extend(f"--device {d}" for d in devices)
+    if healthcheck is not None:
+        out["healthcheck"] = {"test": healthcheck} if healthcheck.strip() else None
+        raw.append(f"--healthcheck {healthcheck!r}")
+    out.update(parse_set(set_items))
+    raw.extend(f"--set {s}" for s in set_items)
+    return out, raw
+
+
+def parse_env(items: Sequence[str]) -> dict[str, str]:
+    """`--env KEY=VALUE` (repeatable) -> {"KEY": "VALUE"}."""
+    env: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--env {item!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
