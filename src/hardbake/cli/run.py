@@ -27,10 +27,7 @@ from hardbake.errors import GateFailed, InputError
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(
-        "run",
-        context_settings={"allow_interspersed_args": False},
-    )
+    @app.command("run")
     def run(
         profile: Annotated[str, typer.Argument(help=PROFILE_HELP)],
         image: Annotated[
@@ -101,7 +98,9 @@ def register(app: typer.Typer) -> None:
             labels=labels,
         )
         started = start(client, plan, pull=pull)
-        for note in (*plan.notes, *started.warnings):
+        engine_note = plan.engine.storage_quota_note if plan.engine is not None else ""
+        shown = [n for n in plan.notes if not (engine_note and n == engine_note and started.warnings)]
+        for note in (*shown, *started.warnings):
             err.print(f"note: {note}", highlight=False)
         result: dict[str, object] = {
             "id": started.id,

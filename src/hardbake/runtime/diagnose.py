@@ -9,13 +9,14 @@ shell, no ps and no free, so everything here comes from the Engine API instead: 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hardbake.runtime.engine import find_container
 from hardbake.runtime.exitcodes import explain_exit
 from hardbake.runtime.stats import Sample, compute, cpu_limit_of
-from hardbake.runtime.units import cpus_text, human_size
+from hardbake.runtime.units import MiB, cpus_text, human_size
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _limits_and_steps(
     rows.append(LimitRow("restart", str(policy.get("Name") or "no"), f"{restarts} restarts", "info"))
     # what happened
     if oom:
-        target = human_size(max(memory, peak) * 1.25) if memory else "a limit above its peak"
+        target = f"{math.ceil(max(memory, peak) * 1.25 / MiB)}m" if memory else "a limit above its peak"
         steps.insert(
             0,
             f"OOM-killed at its {human_size(memory) if memory else 'host'} memory limit: give it more "

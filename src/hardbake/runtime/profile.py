@@ -28,10 +28,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from hardbake.errors import InputError
 from hardbake.runtime.units import MiB, docker_size, parse_cpus, parse_size
 
-Size = Annotated[int, BeforeValidator(lambda v: parse_size(v) if isinstance(v, str | int | float) else v)]
-Cpus = Annotated[float, BeforeValidator(lambda v: parse_cpus(v) if isinstance(v, str | int | float) else v)]
+def _as_size(v: Any) -> Any:
+    if not isinstance(v, str | int | float) or isinstance(v, bool):
+        return v
+    try:
+        return parse_size(v)
+    except InputError as e:  # pydantic turns only ValueError into a field error
+        raise ValueError(e.message) from e
+
+
+def _as_cpus(v: Any) -> Any:
+    if not isinstance(v, str | int | float) or isinstance(v, bool):
+        return v
+    try:
+        return parse_cpus(v)
+    except InputError as e:
+        raise ValueError(e.message) from e
+
+
+Size = Annotated[int, BeforeValidator(_as_size)]
+Cpus = Annotated[float, BeforeValidator(_as_cpus)]
 
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _USER_RE = re.compile(r"^(\d+)(?::(\d+))?$")

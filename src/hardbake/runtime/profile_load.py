@@ -8,6 +8,7 @@ and the field named, so a typo (`memroy: 1g`) never silently becomes the default
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from hardbake.errors import InputError
 from hardbake.runtime.profile import BUILTIN, Profile
+from hardbake.runtime.units import parse_cpus, parse_size
 
 #: Fields whose command-line value is taken as text, never read as YAML (YAML 1.1 would read
 #: `65532:65532` as a base-60 number).
@@ -56,7 +58,8 @@ def load_profile_file(path: Path) -> Profile:
                 hint=f"extend one of {', '.join(BUILTIN)}",
             )
         merged = BUILTIN[base_name].model_dump(exclude_none=True)
-    merged.setdefault("name", path.stem)
+    # The file names the profile unless it says `name:`.
+    merged["name"] = re.sub(r"[^a-z0-9_.-]+", "-", path.stem.lower()).strip("-.") or "custom"
     merged.update(data)
     try:
         return Profile.model_validate(merged)
@@ -70,6 +73,22 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Any], *, raw: Sequ
         return profile
     data = profile.model_dump(exclude_none=True)
     data.update(overrides)
+    # Lowering a limit below the profile's request lowers the request with it (unless the
+    # request was overridden too): `--memory 64m` on production means "64m", not an error.
+    for limit, request, parse in (
+        ("memory", "memory_request", parse_size),
+        ("cpus", "cpu_request", parse_cpus),
+        ("storage", "storage_request", parse_size),
+    ):
+        if limit in overrides and request not in overrides and data.get(request) is not None:
+            try:
+                new_limit = parse(overrides[limit]) if overrides[limit] is not None else None
+            except InputError:
+                continue  # validation below reports the bad value with its field
+            if new_limit is None:
+                data.pop(request)
+            elif data[request] > new_limit:
+                data[request] = new_limit
     try:
         return Profile.model_validate(data)
     except ValidationError as e:

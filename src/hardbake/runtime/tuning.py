@@ -205,7 +205,7 @@ def tune(
         detected, evidence = Runtime(runtime.removesuffix("-web")), f"--runtime {runtime}"
     else:
         raise ValueError(f"unknown runtime {runtime!r}")
-    env = {**facts.env, **user_env}
+    env = dict(facts.env)
     settings: list[Setting]
     notes: list[str]
     if detected is Runtime.node:
@@ -219,12 +219,10 @@ def tune(
         settings, notes = _python(profile, facts_web, env)
     else:
         settings, notes = [], []
-    kept = []
-    for s in settings:
-        if s.name in user_env:
-            notes.append(f"{s.name} left as you set it (hardbake would have set {s.value!r})")
-        else:
-            kept.append(s)
+    kept = [s for s in settings if s.name not in user_env]
+    if len(kept) != len(settings):
+        # The runtime's own notes explain values that are no longer used.
+        notes = [f"{s.name} left as you set it (hardbake would have set {s.value!r})" for s in settings if s not in kept]
     return Tuning(detected, evidence, tuple(kept), tuple(notes))
 
 
