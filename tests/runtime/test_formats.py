@@ -30,7 +30,9 @@ NUMERIC_NON_ROOT = re.compile(r"^[1-9]\d*(:\d+)?$")
 
 
 def pinned_facts(**kw: Any) -> ImageFacts:
-    return ImageFacts("registry.example/team/api:1.4", Pin.digest, PINNED, PINNED, "test pin", inspected=True, **kw)
+    return ImageFacts(
+        "registry.example/team/api:1.4", Pin.digest, PINNED, PINNED, "test pin", inspected=True, **kw
+    )
 
 
 def plan_for(profile: str, **overrides: Any) -> RunPlan:

@@ -16,7 +16,9 @@ from hardbake.runtime.profile import BUILTIN
 pytestmark = pytest.mark.docker
 
 
-def test_a_never_pushed_image_is_pinned_by_image_id_on_this_engine_only(docker_engine: Any, hbtest: Any) -> None:
+def test_a_never_pushed_image_is_pinned_by_image_id_on_this_engine_only(
+    docker_engine: Any, hbtest: Any
+) -> None:
     facts = inspect_image(hbtest.tag, docker_engine)
     assert facts.pin is Pin.image_id and facts.pinned == hbtest.image_id
     assert facts.portable == hbtest.tag and "never pushed" in facts.pin_note
@@ -27,7 +29,9 @@ def test_a_never_pushed_image_is_pinned_by_image_id_on_this_engine_only(docker_e
     assert f"image: {hbtest.tag}" in k8s and "cannot pull it by digest" in k8s
 
 
-def test_a_pushed_image_is_pinned_by_its_manifest_digest(docker_engine: Any, hbtest: Any, registry: Any) -> None:
+def test_a_pushed_image_is_pinned_by_its_manifest_digest(
+    docker_engine: Any, hbtest: Any, registry: Any
+) -> None:
     repo = f"{registry.host}/pin-{uuid.uuid4().hex[:8]}"
     docker_engine.images.get(hbtest.tag).tag(repo, "v1")
     try:

@@ -68,7 +68,13 @@ def test_the_noexec_check_can_fail(docker_engine: Any, hbtest: Any, unique: Any)
     name = unique("fsx")
     try:
         _, started = run_plan(
-            docker_engine, hbtest.tag, "max-security", name, ["fscheck"], restart="no", tmpfs=["/tmp:size=50m,exec"]
+            docker_engine,
+            hbtest.tag,
+            "max-security",
+            name,
+            ["fscheck"],
+            restart="no",
+            tmpfs=["/tmp:size=50m,exec"],
         )
         assert json.loads(wait_logs(docker_engine, started.id))["tmp_exec"] == "ok"
     finally:
@@ -111,7 +117,9 @@ def test_the_engine_applies_every_setting(docker_engine: Any, hbtest: Any, uniqu
 def test_refusals_are_hardbake_errors(docker_engine: Any, hbtest: Any, unique: Any) -> None:
     facts = inspect_image(hbtest.tag, docker_engine)
     engine = engine_facts(docker_engine)
-    plan = build_plan(BUILTIN["max-security"], facts, name=unique("dup"), labels={"hardbake.test": "1"}, engine=engine)
+    plan = build_plan(
+        BUILTIN["max-security"], facts, name=unique("dup"), labels={"hardbake.test": "1"}, engine=engine
+    )
     started = start(docker_engine, plan)
     try:
         with pytest.raises(InputError, match="already exists"):

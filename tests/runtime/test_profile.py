@@ -71,7 +71,9 @@ def test_profile_file_extends_a_builtin(tmp_path: Path) -> None:
 
 def test_unknown_keys_are_refused_with_file_line_and_field(tmp_path: Path) -> None:
     f = tmp_path / "typo.yaml"
-    f.write_text("extends: production\nmemory: 768m\nmemroy: 1g\ntmpfs:\n  - path: /tmp\n    size: 64m\n    noexce: true\n")
+    f.write_text(
+        "extends: production\nmemory: 768m\nmemroy: 1g\ntmpfs:\n  - path: /tmp\n    size: 64m\n    noexce: true\n"
+    )
     with pytest.raises(InputError) as e:
         load_profile(str(f))
     text = e.value.message
@@ -98,7 +100,13 @@ def test_overrides_validate_like_files_and_pull_requests_down() -> None:
     p = apply_overrides(prod, {"memory": "64m"})
     assert p.memory == 64 * MiB and p.memory_request == 64 * MiB  # request follows the lowered limit
     p = apply_overrides(prod, parse_set(["read_only=false", "pids=300", "user=1000:1000", "storage="]))
-    assert (p.read_only, p.pids, p.user, p.storage, p.storage_request) == (False, 300, "1000:1000", None, None)
+    assert (p.read_only, p.pids, p.user, p.storage, p.storage_request) == (
+        False,
+        300,
+        "1000:1000",
+        None,
+        None,
+    )
     with pytest.raises(InputError, match="--set pids=0"):
         apply_overrides(prod, parse_set(["pids=0"]), raw=["--set pids=0"])
     with pytest.raises(InputError, match="unknown key"):
@@ -109,7 +117,12 @@ def test_overrides_validate_like_files_and_pull_requests_down() -> None:
 
 def test_flag_overrides() -> None:
     overrides, raw = overrides_from_flags(
-        memory="1g", cpus="1.5", pids=64, tmpfs=["/tmp:size=10m"], devices=["/dev/vda"], healthcheck="/app --health"
+        memory="1g",
+        cpus="1.5",
+        pids=64,
+        tmpfs=["/tmp:size=10m"],
+        devices=["/dev/vda"],
+        healthcheck="/app --health",
     )
     p = apply_overrides(BUILTIN["dev"], overrides, raw=raw)
     assert p.memory == GiB and p.cpus == 1.5 and p.pids == 64 and p.devices == ("/dev/vda",)

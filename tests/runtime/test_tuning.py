@@ -47,8 +47,13 @@ def test_node_keeps_the_images_other_flags_and_replaces_heap_flags() -> None:
 
 
 def test_java_percentage_and_xmx_removal() -> None:
-    t = tune(BUILTIN["dev"], facts(env={"JAVA_HOME": "/j", "JAVA_TOOL_OPTIONS": "-Xmx2g -Dfile.encoding=UTF-8"}))
-    assert t.env["JAVA_TOOL_OPTIONS"] == "-Dfile.encoding=UTF-8 -XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError"
+    t = tune(
+        BUILTIN["dev"], facts(env={"JAVA_HOME": "/j", "JAVA_TOOL_OPTIONS": "-Xmx2g -Dfile.encoding=UTF-8"})
+    )
+    assert (
+        t.env["JAVA_TOOL_OPTIONS"]
+        == "-Dfile.encoding=UTF-8 -XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError"
+    )
     small = tune(BUILTIN["production"], facts(env={"JAVA_HOME": "/j"}))
     assert "-XX:MaxRAMPercentage=50.0" in small.env["JAVA_TOOL_OPTIONS"]
 
@@ -67,7 +72,11 @@ def test_go_and_python_workers() -> None:
 
 
 def test_user_environment_wins_and_tuning_can_be_off() -> None:
-    t = tune(BUILTIN["production"], facts(env={"NODE_VERSION": "20"}), user_env={"NODE_OPTIONS": "--max-old-space-size=300"})
+    t = tune(
+        BUILTIN["production"],
+        facts(env={"NODE_VERSION": "20"}),
+        user_env={"NODE_OPTIONS": "--max-old-space-size=300"},
+    )
     assert t.env == {} and "left as you set it" in t.notes[0]
     assert tune(BUILTIN["production"], facts(env={"NODE_VERSION": "20"}), runtime="none").env == {}
     off = apply_overrides(BUILTIN["production"], {"tune": False})
