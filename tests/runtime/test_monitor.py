@@ -85,7 +85,7 @@ def test_the_monitor_cli_reports_an_oom_kill_with_its_explanation(
             "--interval",
             "1",
             "--duration",
-            "14",
+            "9",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
