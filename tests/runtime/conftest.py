@@ -1,7 +1,8 @@
-"""Fixtures for the runtime tests: the shell-less hbtest image and containers that clean up after themselves."""
+"""Runtime test fixtures: the shell-less hbtest image, and containers that clean up after themselves."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -46,10 +47,8 @@ def containers(docker_engine: Any) -> Iterator[Callable[..., Any]]:
 
     yield create
     for c in made:
-        try:
+        with contextlib.suppress(Exception):
             c.remove(force=True)
-        except Exception:
-            pass
     # Anything started by the code under test with this run's label goes too.
     for c in docker_engine.containers.list(all=True, filters={"label": f"{TEST_LABEL}={run_id}"}):
         c.remove(force=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -71,7 +73,7 @@ def test_thresholds_are_validated() -> None:
 def test_alerts_alternate_firing_and_resolved(values: list[float], hysteresis: float) -> None:
     t = AlertTracker(Thresholds(memory=80, cpu=None, pids=None, hysteresis=hysteresis))
     states = [a.state for v in values for a in t.observe(sample(mem=v))]
-    assert all(a != b for a, b in zip(states, states[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(states))
     assert not states or states[0] == "firing"
     crossings = 0
     armed = True

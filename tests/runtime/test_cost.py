@@ -182,5 +182,5 @@ def test_bad_inputs(tmp_path: Path) -> None:
         load_workloads(str(f))
     capture = tmp_path / "bad.jsonl"
     capture.write_text('{"type": "sample"}\nnot json\n')
-    with pytest.raises(InputError, match="bad.jsonl:2"):
+    with pytest.raises(InputError, match=r"bad\.jsonl:2"):
         from_jsonl(capture)

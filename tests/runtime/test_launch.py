@@ -51,7 +51,7 @@ def wait_logs(client: Any, cid: str) -> str:
 def test_max_security_read_only_root_and_noexec_tmpfs(docker_engine: Any, hbtest: Any, unique: Any) -> None:
     name = unique("fs")
     try:
-        plan, started = run_plan(docker_engine, hbtest.tag, "max-security", name, ["fscheck"], restart="no")
+        _plan, started = run_plan(docker_engine, hbtest.tag, "max-security", name, ["fscheck"], restart="no")
         result = json.loads(wait_logs(docker_engine, started.id))
         assert "read-only file system" in result["root_write"]
         assert result["tmp_write"] == "ok"
@@ -85,7 +85,7 @@ def test_the_engine_applies_every_setting(docker_engine: Any, hbtest: Any, uniqu
     name = unique("cfg")
     device = whole_disk_of(docker_engine.info()["DockerRootDir"])
     try:
-        plan, started = run_plan(
+        _plan, started = run_plan(
             docker_engine,
             hbtest.tag,
             "production",

@@ -72,7 +72,8 @@ def test_profile_file_extends_a_builtin(tmp_path: Path) -> None:
 def test_unknown_keys_are_refused_with_file_line_and_field(tmp_path: Path) -> None:
     f = tmp_path / "typo.yaml"
     f.write_text(
-        "extends: production\nmemory: 768m\nmemroy: 1g\ntmpfs:\n  - path: /tmp\n    size: 64m\n    noexce: true\n"
+        "extends: production\nmemory: 768m\nmemroy: 1g\n"
+        "tmpfs:\n  - path: /tmp\n    size: 64m\n    noexce: true\n"
     )
     with pytest.raises(InputError) as e:
         load_profile(str(f))

@@ -31,6 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from hardbake.errors import InputError
 from hardbake.runtime.units import MiB, docker_size, parse_cpus, parse_size
 
+
 def _as_size(v: Any) -> Any:
     if not isinstance(v, str | int | float) or isinstance(v, bool):
         return v

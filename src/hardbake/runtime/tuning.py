@@ -222,7 +222,11 @@ def tune(
     kept = [s for s in settings if s.name not in user_env]
     if len(kept) != len(settings):
         # The runtime's own notes explain values that are no longer used.
-        notes = [f"{s.name} left as you set it (hardbake would have set {s.value!r})" for s in settings if s not in kept]
+        notes = [
+            f"{s.name} left as you set it (hardbake would have set {s.value!r})"
+            for s in settings
+            if s not in kept
+        ]
     return Tuning(detected, evidence, tuple(kept), tuple(notes))
 
 
