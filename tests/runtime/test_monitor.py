@@ -70,7 +70,8 @@ def test_the_monitor_cli_reports_an_oom_kill_with_its_explanation(
     docker_engine: Any, hbtest: Any, containers: Any
 ) -> None:
     sleeper = containers(hbtest.tag, ["sleep", "60"])
-    hog = containers(hbtest.tag, ["memhog", "4", "150"], start=False, mem_limit="64m", memswap_limit="64m")
+    # 2 MiB every 150 ms: about 2.4 s between the 50% threshold and the OOM kill, so 1 s ticks see it.
+    hog = containers(hbtest.tag, ["memhog", "2", "150"], start=False, mem_limit="64m", memswap_limit="64m")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen(
         [
@@ -85,7 +86,9 @@ def test_the_monitor_cli_reports_an_oom_kill_with_its_explanation(
             "--interval",
             "1",
             "--duration",
-            "9",
+            "10",
+            "--memory-threshold",
+            "50",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -11,11 +11,9 @@ from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out
 from hardbake.errors import InputError
-from hardbake.runtime.formats.interface import OutputFormat, render
-from hardbake.runtime.formats.kubernetes import KINDS
-from hardbake.runtime.profile import BUILTIN
-from hardbake.runtime.profile_load import overrides_from_flags, parse_env
-from hardbake.runtime.units import cpus_text, docker_size
+
+# The library is imported inside the commands: `hardbake --help` and the other verbs should not
+# pay for building the profile models.
 
 PROFILE_HELP = (
     "A built-in profile (dev, staging, production, max-security) or a profile YAML file "
@@ -85,6 +83,8 @@ def collect_overrides(
     network: str | None,
     set_items: list[str] | None,
 ) -> tuple[dict[str, Any], list[str]]:
+    from hardbake.runtime.profile_load import overrides_from_flags
+
     return overrides_from_flags(
         memory=memory,
         cpus=cpus,
@@ -105,6 +105,9 @@ def check_runtime(runtime: str) -> str:
 
 
 def profiles_table() -> Table:
+    from hardbake.runtime.profile import BUILTIN
+    from hardbake.runtime.units import cpus_text, docker_size
+
     table = Table(title="built-in profiles (swap always equals memory)")
     for col in (
         "profile",
@@ -180,6 +183,11 @@ def register(app: typer.Typer) -> None:
         The document starts with comments explaining each choice: the digest pin, the limits,
         the runtime settings derived from the memory limit, and anything a format cannot say.
         """
+        from hardbake.runtime.formats.interface import OutputFormat, render
+        from hardbake.runtime.formats.kubernetes import KINDS
+        from hardbake.runtime.profile import BUILTIN
+        from hardbake.runtime.profile_load import parse_env
+
         if list_profiles or profile is None:
             if json_flag:
                 emit(dumps_json({n: p.model_dump(mode="json") for n, p in BUILTIN.items()}), output)

@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 import threading
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -107,9 +107,11 @@ def register(app: typer.Typer) -> None:
         from hardbake.runtime.alerts import Alert, Thresholds
         from hardbake.runtime.engine import connect
         from hardbake.runtime.events import EngineEvent
-        from hardbake.runtime.metrics import PrometheusExporter, is_loopback
         from hardbake.runtime.monitor import Monitor, Record, Tick
-        from hardbake.runtime.webhook import WebhookSender, check_url
+
+        if TYPE_CHECKING:
+            from hardbake.runtime.metrics import PrometheusExporter
+            from hardbake.runtime.webhook import WebhookSender
 
         chosen = pick_format("jsonl" if json_flag else fmt, False, ("table", "jsonl"))
         try:
@@ -119,6 +121,8 @@ def register(app: typer.Typer) -> None:
 
             raise InputError(str(e)) from e
         if webhook is not None:
+            from hardbake.runtime.webhook import check_url
+
             check_url(webhook)
         client = connect()
         mon = Monitor(client, containers or (), thresholds=thresholds, interval=interval)
@@ -128,6 +132,8 @@ def register(app: typer.Typer) -> None:
         exporter: PrometheusExporter | None = None
         sender: WebhookSender | None = None
         if prometheus is not None:
+            from hardbake.runtime.metrics import PrometheusExporter, is_loopback
+
             exporter = PrometheusExporter(prometheus)
             if not is_loopback(exporter.host):
                 err.print(
@@ -148,6 +154,8 @@ def register(app: typer.Typer) -> None:
 
             sinks.append(to_prometheus)
         if webhook is not None:
+            from hardbake.runtime.webhook import WebhookSender
+
             sender = WebhookSender(webhook, attempts=webhook_attempts)
 
             def to_webhook(record: Record) -> None:

@@ -13,6 +13,7 @@ in its own worker.
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import threading
 import time
@@ -138,12 +139,20 @@ class Monitor:
         import docker.errors
         import requests
 
+        api = self.client.api
+        # The engine sends one JSON document a line; reading lines directly costs about a
+        # quarter less CPU than the SDK's byte-wise stream decoder (bench/runtime_monitor.py).
+        url = f"{api.base_url}/v{api.api_version}/containers/{w.id}/stats"
         try:
-            stream = self.client.api.stats(w.id, stream=True, decode=True)
+            resp = api.get(url, params={"stream": "1"}, stream=True, timeout=None)
+            resp.raise_for_status()
             placeholders = 0
-            for doc in stream:
+            for line in resp.iter_lines(chunk_size=65536):
                 if self._stopping.is_set():
                     break
+                if not line:
+                    continue
+                doc = json.loads(line)
                 if str(doc.get("read", "")).startswith("0001-"):
                     # The engine's placeholder for a container that is not running: it keeps
                     # sending them after a death, so the watch ends here (a restart re-watches).
@@ -155,7 +164,7 @@ class Monitor:
                     continue
                 with self._lock:
                     w.latest = doc
-            stream.close()
+            resp.close()
         except (docker.errors.APIError, requests.RequestException, OSError, ValueError):
             pass  # the container went away; the event stream reports why
         finally:
