@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hardbake.errors import InputError
 from hardbake.runtime.cost import DEFAULT_PRICES, estimate, load_prices
-from hardbake.runtime.observed import from_jsonl, from_records
+from hardbake.runtime.observed import from_jsonl, from_records, observe_live
 from hardbake.runtime.profile import BUILTIN
 from hardbake.runtime.stats import Sample
 from hardbake.runtime.units import MiB
@@ -184,3 +185,14 @@ def test_bad_inputs(tmp_path: Path) -> None:
     capture.write_text('{"type": "sample"}\nnot json\n')
     with pytest.raises(InputError, match=r"bad\.jsonl:2"):
         from_jsonl(capture)
+
+
+@pytest.mark.docker
+def test_live_observation_feeds_right_sizing(docker_engine: Any, hbtest: Any, containers: Any) -> None:
+    busy = containers(hbtest.tag, ["cpuhog", "1", "30", "0", "1"], nano_cpus=500_000_000, mem_limit="128m")
+    observed = observe_live(docker_engine, 3.5, [busy.name])
+    o = observed[busy.name]
+    assert o.samples >= 2 and o.cpu_limit == 0.5 and o.memory_limit == 128 * MiB
+    assert o.cpu_p95 > 0.3 and o.cpu_capped  # a busy loop sits at its 0.5 CPU limit
+    (line,) = estimate([from_profile(BUILTIN["production"])], observed=observed).lines
+    assert line.recommended_cpus == 0.5 and "CPU p95 at the limit" in line.note

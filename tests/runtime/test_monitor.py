@@ -33,7 +33,7 @@ def test_a_cpu_hog_alerts_exactly_once_per_crossing(docker_engine: Any, hbtest: 
     mon = Monitor(
         docker_engine,
         [hog.name],
-        thresholds=Thresholds(cpu=60, memory=None, pids=None, hysteresis=30),
+        thresholds=Thresholds(cpu=50, memory=None, pids=None, hysteresis=40),
         interval=1,
     )
     hog.start()
