@@ -189,10 +189,14 @@ def test_bad_inputs(tmp_path: Path) -> None:
 
 @pytest.mark.docker
 def test_live_observation_feeds_right_sizing(docker_engine: Any, hbtest: Any, containers: Any) -> None:
-    busy = containers(hbtest.tag, ["cpuhog", "1", "30", "0", "1"], nano_cpus=500_000_000, mem_limit="128m")
+    # A busy loop under a 0.2 CPU quota is throttled by the kernel, however busy the host is.
+    busy = containers(hbtest.tag, ["cpuhog", "1", "30", "0", "1"], nano_cpus=200_000_000, mem_limit="128m")
     observed = observe_live(docker_engine, 3.5, [busy.name])
     o = observed[busy.name]
-    assert o.samples >= 2 and o.cpu_limit == 0.5 and o.memory_limit == 128 * MiB
-    assert o.cpu_p95 > 0.3 and o.cpu_capped  # a busy loop sits at its 0.5 CPU limit
-    (line,) = estimate([from_profile(BUILTIN["production"])], observed=observed).lines
-    assert line.recommended_cpus == 0.5 and "CPU p95 at the limit" in line.note
+    assert o.samples >= 2 and o.cpu_limit == 0.2 and o.memory_limit == 128 * MiB
+    assert o.cpu_p95 > 0.1 and o.cpu_capped
+    (line,) = estimate([from_profile(BUILTIN["max-security"])], observed=observed).lines
+    assert line.recommended_cpus is not None and line.recommended_cpus >= 0.25  # never below the limit
+    assert "CPU at its limit" in line.note
+    idle = from_records([sample("api-1", 0.01, 50)])
+    assert not idle["api-1"].cpu_capped

@@ -199,7 +199,7 @@ def recommend(obs: Observed, cpus: float, memory: int, headroom: float) -> tuple
     rec_cpu = max(0.05, round(_round_up(obs.cpu_p95 * (1 + headroom), 0.05), 2))
     if obs.cpu_capped:
         rec_cpu = max(rec_cpu, cpus)
-        notes.append("CPU p95 at the limit: not sized down")
+        notes.append("CPU at its limit (throttled): not sized down, it may need more")
     return rec_cpu, rec_mem, "; ".join(notes)
 
 

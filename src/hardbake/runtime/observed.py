@@ -28,6 +28,7 @@ class Observed:
     cpu_limit: float | None = None
     samples: int = 0
     oom_kills: int = 0
+    throttled: list[int] = field(default_factory=list)  # CFS throttled periods, as read
 
     @property
     def cpu_p95(self) -> float:
@@ -43,7 +44,11 @@ class Observed:
 
     @property
     def cpu_capped(self) -> bool:
-        return self.cpu_limit is not None and self.cpu_p95 >= 0.95 * self.cpu_limit
+        """CPU p95 at the limit, or the kernel throttled it against its quota during the capture."""
+        if self.cpu_limit is None:
+            return False
+        throttled = len(self.throttled) > 1 and max(self.throttled) > min(self.throttled)
+        return self.cpu_p95 >= 0.9 * self.cpu_limit or throttled
 
     def names(self) -> set[str]:
         return {self.name, *self.labels.values()}
@@ -68,6 +73,8 @@ def add_record(observed: dict[str, Observed], record: Mapping[str, Any]) -> None
         o.cpu_limit = float(record["cpu_limit"])
     if record.get("cpu_percent") is not None:
         o.cpu_cores.append(float(record["cpu_percent"]) / 100.0)
+    if record.get("throttled_periods") is not None:
+        o.throttled.append(int(record["throttled_periods"]))
 
 
 def from_records(records: Iterable[Mapping[str, Any]]) -> dict[str, Observed]:
