@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -66,3 +67,11 @@ def test_an_unlimited_root_container_gets_concrete_steps(
 def test_a_missing_container_is_an_input_error(docker_engine: Any) -> None:
     with pytest.raises(InputError, match="no container"):
         diagnose(docker_engine, "hbt-nothing-here")
+
+
+def test_cpu_throttling_is_reported(docker_engine: Any, hbtest: Any, containers: Any) -> None:
+    hog = containers(hbtest.tag, ["cpuhog", "1", "60", "0", "1"], nano_cpus=100_000_000)
+    time.sleep(6)  # 60 CFS periods of 100 ms, nearly all throttled at a 0.1 CPU quota
+    d = diagnose(docker_engine, hog.name, log_lines=0)
+    assert {r.name: r for r in d.limits}["cpus"].configured == "0.1"
+    assert any(s.startswith("CPU was throttled in") and "raise --cpus above 0.1" in s for s in d.next_steps)

@@ -180,8 +180,9 @@ def _limits_and_steps(
             status = _pct_status(sample.cpu_of_limit or 0)
         if periods:
             ratio = throttled / periods * 100
-            seen += f", throttled in {ratio:.0f}% of periods"
-            if ratio >= 20:
+            seen += f", throttled in {ratio:.0f}% of {periods} periods"
+            # A few periods (a start-up burst) say nothing; 50 periods is 5 s of running.
+            if ratio >= 20 and periods >= 50:
                 steps.append(
                     f"CPU was throttled in {ratio:.0f}% of scheduling periods: raise --cpus above "
                     f"{cpus_text(cpu_limit)} or find the hot loop"
