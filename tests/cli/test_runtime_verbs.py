@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,83 @@ def test_monitor_refuses_bad_options() -> None:
     assert r.returncode == 2 and "http://" in r.stderr
     r = hb("monitor", "--memory-threshold", "0")
     assert r.returncode == 2
+
+
+@pytest.mark.docker
+def test_monitor_serves_prometheus_and_posts_alerts(hbtest: Any, docker_engine: Any, unique: Any) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    from hardbake.testing.net import free_port, wait_for_port
+
+    bodies: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    name, port = unique("cli-mon"), free_port()
+    docker_engine.containers.run(
+        hbtest.tag,
+        ["cpuhog", "1", "60", "0", "1"],
+        name=name,
+        detach=True,
+        network_mode="none",
+        nano_cpus=200_000_000,
+        labels={"hardbake.test": "1"},
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardbake.cli.main",
+            "monitor",
+            name,
+            "--interval",
+            "1",
+            "--duration",
+            "8",
+            "--cpu-threshold",
+            "50",
+            "--prometheus",
+            str(port),
+            "--webhook",
+            f"http://127.0.0.1:{server.server_address[1]}/hook",
+            "--format",
+            "jsonl",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        wait_for_port(port, timeout=20)
+        deadline = time.monotonic() + 15
+        text = ""
+        while f'hardbake_container_cpu_limit_percent{{container="{name}"}}' not in text:
+            assert time.monotonic() < deadline, text[-2000:]
+            time.sleep(0.3)
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert f'hardbake_container_pids{{container="{name}"}}' in text
+        _, errors = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        server.shutdown()
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    assert proc.returncode == 0, errors
+    alerts = [b for b in bodies if b["type"] == "alert"]
+    assert (
+        alerts and alerts[0]["metric"] == "cpu" and alerts[0]["text"].startswith(f"ALERT: {name}: CPU usage")
+    )
+    assert "webhook: 1 delivered, 0 failed, 0 dropped" in errors

@@ -141,4 +141,6 @@ def register(app: typer.Typer) -> None:
             )
         for line in report.lines:
             if line.note:
-                err.print(f"note: {line.workload}: {line.note}", highlight=False)
+                err.print(
+                    f"note: {escape(line.workload)}: {escape(line.note)}", highlight=False, soft_wrap=True
+                )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out
@@ -231,6 +232,9 @@ def register(app: typer.Typer) -> None:
         )
         emit(render(plan, chosen, k8s_kind=kind), output)
         if output is not None:
-            err.print(f"wrote {chosen.value} configuration for profile {plan.profile.name} to {output}")
+            err.print(
+                f"wrote {chosen.value} configuration for profile {plan.profile.name} to {output}",
+                soft_wrap=True,
+            )
             for note in plan.notes:
-                err.print(f"note: {note}", highlight=False)
+                err.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)

@@ -214,4 +214,4 @@ def register(app: typer.Typer) -> None:
                 f"; webhook: {stats.delivered} delivered, {stats.failed} failed, {stats.dropped} dropped"
                 + (f" (last error: {stats.last_error})" if stats.last_error else "")
             )
-        err.print(text, highlight=False)
+        err.print(escape(text), highlight=False, soft_wrap=True)

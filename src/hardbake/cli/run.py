@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hardbake.cli.limits import (
     PROFILE_HELP,
@@ -101,7 +102,7 @@ def register(app: typer.Typer) -> None:
         engine_note = plan.engine.storage_quota_note if plan.engine is not None else ""
         shown = [n for n in plan.notes if not (engine_note and n == engine_note and started.warnings)]
         for note in (*shown, *started.warnings):
-            err.print(f"note: {note}", highlight=False)
+            err.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
         result: dict[str, object] = {
             "id": started.id,
             "name": started.name,
