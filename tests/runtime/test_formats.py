@@ -238,3 +238,10 @@ def test_generated_docker_flags_run_on_the_engine(docker_engine: Any, hbtest: An
         assert host["LogConfig"] == {"Type": "json-file", "Config": {"max-file": "3", "max-size": "10m"}}
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+
+
+def test_capabilities_beyond_net_bind_service_are_flagged() -> None:
+    plan = plan_for("production", cap_add=["NET_BIND_SERVICE", "sys_admin"])
+    assert any("SYS_ADMIN" in n and "only NET_BIND_SERVICE" in n for n in plan.notes)
+    assert compose.service(plan)["cap_add"] == ["NET_BIND_SERVICE", "SYS_ADMIN"]
+    assert not any("cap_add" in n for n in plan_for("production", cap_add=["NET_BIND_SERVICE"]).notes)

@@ -60,6 +60,8 @@ class ImageFacts:
     @property
     def family(self) -> str:
         """The repository's last path component (`node` for docker.io/library/node:20)."""
+        if self.reference.startswith(_ID_PREFIX):
+            return "app"
         try:
             return RegistryRef.parse(self.reference).family
         except InputError:

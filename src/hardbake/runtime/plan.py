@@ -106,6 +106,12 @@ def build_plan(
             )
     if profile.storage is not None and engine is not None and engine.storage_quota is False:
         notes.append(engine.storage_quota_note)
+    extra_caps = [c for c in profile.cap_add if c != "NET_BIND_SERVICE"]
+    if extra_caps:
+        notes.append(
+            f"cap_add {', '.join(extra_caps)}: hardened policies allow adding only NET_BIND_SERVICE "
+            "(Pod Security Standards restricted)"
+        )
     if profile.blkio is not None and not profile.devices:
         notes.append("block-I/O rates apply only to devices you name: --device /dev/sda (repeatable)")
     all_env = {**tuning.env, **user_env}

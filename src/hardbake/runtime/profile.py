@@ -11,8 +11,8 @@ Built-in values (article sections "Resource Limit Best Practices", "Security-Foc
 Configuration", "Docker Compose Resource Configuration", "Kubernetes Resource Management"):
 
 - dev: 1 GiB, 2 CPUs (article), plus the free hardening every hardbake image supports.
-- staging: 512 MiB, 1 CPU (article: "production-like"), so also read-only with a tmpfs: a
-  read-only failure should show up in staging, not in production.
+- staging: 512 MiB, 1 CPU (article: "production-like"), so also read-only with a tmpfs and
+  production's storage: a read-only failure should show up in staging, not in production.
 - production: 512 MiB, 0.5 CPU, restart unless-stopped, logs 10m x 3 (article's docker run);
   requests 256 MiB / 0.25 CPU, pids 100, tmpfs /tmp 100m, ephemeral storage 1-2 GiB (article's
   Compose and Kubernetes examples).
@@ -315,6 +315,8 @@ BUILTIN: dict[str, Profile] = {
                 "pids": 200,
                 "read_only": True,
                 "tmpfs": [f"{_TMP}:size=100m,noexec,nosuid,nodev"],
+                "storage": "2g",
+                "storage_request": "1g",
                 "restart": "unless-stopped",
                 "log": _ROTATION,
                 "blkio": _ARTICLE_IO,
