@@ -180,3 +180,17 @@ def remove_test_containers(client: Any, label_value: str | None = None) -> int:
         c.remove(force=True)
         removed += 1
     return removed
+
+
+def push_hbtest(client: Any, registry_host: str, *, repository: str = "hbtest", tag: str = "1") -> str:
+    """Push the hbtest image to a (test) registry so the engine records its manifest digest.
+
+    Returns `HOST/REPO:TAG`; `hardbake limits` then pins it as `HOST/REPO:TAG@sha256:...`.
+    """
+    image = hbtest_image(client)
+    ref = f"{registry_host}/{repository}"
+    client.images.get(image.tag).tag(ref, tag)
+    for line in client.images.push(ref, tag, stream=True, decode=True):
+        if "error" in line:
+            raise RuntimeError(f"pushing {ref}:{tag} failed: {line['error']}")
+    return f"{ref}:{tag}"
