@@ -12,6 +12,7 @@ from hardbake.runtime.formats.interface import OutputFormat, render
 from hardbake.runtime.image import Pin, inspect_image
 from hardbake.runtime.plan import build_plan
 from hardbake.runtime.profile import BUILTIN
+from hardbake.testing.goimage import push_hbtest
 
 pytestmark = pytest.mark.docker
 
@@ -33,10 +34,10 @@ def test_a_pushed_image_is_pinned_by_its_manifest_digest(
     docker_engine: Any, hbtest: Any, registry: Any
 ) -> None:
     repo = f"{registry.host}/pin-{uuid.uuid4().hex[:8]}"
-    docker_engine.images.get(hbtest.tag).tag(repo, "v1")
+    assert (
+        push_hbtest(docker_engine, registry.host, repository=repo.split("/", 1)[1], tag="v1") == f"{repo}:v1"
+    )
     try:
-        for line in docker_engine.images.push(repo, "v1", stream=True, decode=True):
-            assert "error" not in line, line
         facts = inspect_image(f"{repo}:v1", docker_engine)
         digest = docker_engine.api.inspect_image(f"{repo}:v1")["RepoDigests"][0].split("@")[1]
         assert facts.pin is Pin.digest and facts.pinned == f"{repo}:v1@{digest}"
