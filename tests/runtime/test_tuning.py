@@ -18,6 +18,11 @@ def facts(reference: str = "example/app:1", **kw: Any) -> ImageFacts:
     ("f", "runtime", "evidence"),
     [
         (facts(labels={"dev.hardbake.runtime": "go"}), Runtime.go, "label"),
+        (
+            facts("hb/app:1", labels={"org.opencontainers.image.title": "java"}),
+            Runtime.java,
+            "image.title=java",
+        ),
         (facts(env={"NODE_VERSION": "20.11.0"}), Runtime.node, "NODE_VERSION"),
         (facts(env={"JAVA_HOME": "/usr/lib/jvm/java-17"}), Runtime.java, "JAVA_HOME"),
         (facts(entrypoint=("/usr/bin/python3.11",), cmd=("app.py",)), Runtime.python, "python3.11"),

@@ -22,6 +22,8 @@ from hardbake.runtime.units import GiB, MiB
 
 #: Label a hardbake image may carry to name its runtime outright.
 RUNTIME_LABEL = "dev.hardbake.runtime"
+#: The OCI annotation hardbake's builder sets to the image family (java, node, python ...).
+TITLE_LABEL = "org.opencontainers.image.title"
 #: Memory one Python web worker is assumed to need when sizing WEB_CONCURRENCY.
 PY_WORKER_MEMORY = 128 * MiB
 
@@ -91,6 +93,10 @@ def detect_runtime(facts: ImageFacts) -> tuple[Runtime, str]:
     label = facts.labels.get(RUNTIME_LABEL, "")
     if label in Runtime.__members__:
         return Runtime(label), f"label {RUNTIME_LABEL}={label}"
+    # hardbake's own images (and many others) name their family in the OCI title label.
+    title = facts.labels.get(TITLE_LABEL, "").lower()
+    if title in _NAMES:
+        return _NAMES[title], f"label {TITLE_LABEL}={title}"
     for key, runtime in _ENV_MARKERS:
         if key in facts.env:
             return runtime, f"image environment sets {key}"
