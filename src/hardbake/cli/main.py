@@ -37,6 +37,11 @@ COMMANDS: dict[str, str] = {
     "db": "db",
     "policy": "policy",
     "audit": "audit",
+    "limits": "limits",
+    "run": "run",
+    "monitor": "monitor",
+    "diagnose": "diagnose",
+    "cost": "cost",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}

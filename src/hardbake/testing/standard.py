@@ -56,12 +56,14 @@ CATALOG_STANDARDS = {
 
 def ensure(std: Standard, engine: Any) -> str:
     """The standard image in the engine (built with mmdebstrap once); returns its tag."""
+    import docker.errors
+
     try:
         img = engine.images.get(std.tag)
         if (img.labels or {}).get(LABEL) == std.recipe:
             return std.tag
-    except Exception:  # docker.errors.ImageNotFound; anything else: rebuild
-        pass
+    except docker.errors.ImageNotFound:
+        pass  # build it below
     mirror = default_mirrors().debian
     with tempfile.TemporaryDirectory(prefix="hardbake-std-") as t:
         tar = Path(t) / "rootfs.tar"

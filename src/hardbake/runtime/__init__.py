@@ -1,0 +1,1 @@
+"""Runtime tools: resource-limit profiles, config generation, `run`, monitor, alerts, diagnose, cost."""
