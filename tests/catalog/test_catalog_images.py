@@ -45,7 +45,9 @@ def test_python_size_and_package_goals(cache: Path, tmp_path: Path, monkeypatch:
     """python:3.13 (amd64): <= 30 packages and <= 5 programs on PATH; the size goal is measured
     by bench/catalog_table.py (docker save | gzip -6), not asserted here."""
     monkeypatch.setenv("HARDBAKE_CACHE", str(cache))
-    r = runner.invoke(app, ["build", "python:3.13", "--arch", "amd64", "--json", "-o", f"oci:{tmp_path}/py:1"])
+    r = runner.invoke(
+        app, ["build", "python:3.13", "--arch", "amd64", "--json", "-o", f"oci:{tmp_path}/py:1"]
+    )
     assert r.exit_code == 0, r.output
     p = json.loads(r.stdout)["platforms"][0]
     assert len(p["packages"]) <= 30

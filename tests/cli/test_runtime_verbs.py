@@ -15,10 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
+from hardbake.testing.compose_schema import compose_schema
 from hardbake.testing.goimage import GoImage, hbtest_image
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "tests" / "runtime" / "data" / "compose-spec.json").read_text())
+SCHEMA = compose_schema()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import re
 import shlex
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,15 +21,9 @@ from hardbake.runtime.plan import RunPlan, build_plan
 from hardbake.runtime.profile import BUILTIN
 from hardbake.runtime.profile_load import apply_overrides
 from hardbake.runtime.units import k8s_bytes, parse_cpus, parse_size
+from hardbake.testing.compose_schema import compose_schema
 
-# The Compose schema, unmodified, from the docker-compose 1.29.2 wheel on PyPI (fetched by
-# scripts/peer-compose-schema, part of scripts/setup). It predates one property the current
-# compose-spec has: `deploy.resources.limits.pids` (an integer, added to the spec in 2022).
-# Exactly that property is added here; everything else is validated as published.
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / ".tools" / "compose-spec.json").read_text())
-SCHEMA["definitions"]["deployment"]["properties"]["resources"]["properties"]["limits"]["properties"]["pids"] = {
-    "type": "integer"
-}
+SCHEMA = compose_schema()
 DIGEST = "sha256:" + "ab" * 32
 PINNED = f"registry.example/team/api:1.4@{DIGEST}"
 NUMERIC_NON_ROOT = re.compile(r"^[1-9]\d*(:\d+)?$")

@@ -28,7 +28,16 @@ HEALTH = "/usr/local/bin/hbtest probe http://127.0.0.1:8080/healthz"
 def test_generated_config_passes_policy(
     fmt: str, profile: str, policy_profile: str, docker_engine: Any, registry: LocalRegistry, tmp_path: Path
 ) -> None:
-    ref = push_hbtest(docker_engine, registry.host)
+    ref = push_hbtest(docker_engine, registry.host, repository="crosscheck")
+    try:
+        _check(fmt, profile, policy_profile, ref, registry, tmp_path)
+    finally:
+        docker_engine.images.remove(ref, force=True)
+
+
+def _check(
+    fmt: str, profile: str, policy_profile: str, ref: str, registry: LocalRegistry, tmp_path: Path
+) -> None:
     ext = {"compose": "yaml", "k8s": "yaml", "docker": "sh"}[fmt]
     out = tmp_path / ("compose.yaml" if fmt == "compose" else f"generated.{ext}")
     r = runner.invoke(

@@ -21,7 +21,9 @@ def _mb(n: int) -> str:
 def compare_cmd(
     image_a: str = typer.Argument(..., help="The first image (e.g. the standard one): any image reference."),
     image_b: str = typer.Argument(..., help="The second image (e.g. the hardened one)."),
-    platform: str | None = typer.Option(None, "--platform", help="Platform of multi-arch images (default: host)."),
+    platform: str | None = typer.Option(
+        None, "--platform", help="Platform of multi-arch images (default: host)."
+    ),
     fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to FILE."),
@@ -53,11 +55,17 @@ def compare_cmd(
         ("programs on PATH", str(len(a.programs)), str(len(b.programs))),
         ("setuid/setgid files", str(len(a.setuid)), str(len(b.setuid))),
         ("shells", ", ".join(a.shells) or "none", ", ".join(b.shells) or "none"),
-        ("package managers", ", ".join(a.package_managers) or "none", ", ".join(b.package_managers) or "none"),
+        (
+            "package managers",
+            ", ".join(a.package_managers) or "none",
+            ", ".join(b.package_managers) or "none",
+        ),
         ("default user", a.user, b.user),
     ]
     if chosen == "markdown":
-        text = f"| | {a.ref} | {b.ref} |\n|---|---|---|\n" + "".join(f"| {r} | {x} | {y} |\n" for r, x, y in rows)
+        text = f"| | {a.ref} | {b.ref} |\n|---|---|---|\n" + "".join(
+            f"| {r} | {x} | {y} |\n" for r, x, y in rows
+        )
         emit(text, output)
         return
     t = Table(title="compare")

@@ -114,7 +114,9 @@ def facts(image: Image, ref: str, *, compressed: bool = True) -> ImageFacts:
                 target = _resolve(fs, info.path)
                 t = fs.get(target) if target else None
                 if t is not None and t.is_file and t.mode & 0o111:
-                    programs.setdefault(posixpath.basename(info.path), "/" + d + "/" + posixpath.basename(info.path))
+                    programs.setdefault(
+                        posixpath.basename(info.path), "/" + d + "/" + posixpath.basename(info.path)
+                    )
     setuid = sorted("/" + i.path for i in fs.files() if i.mode & (stat.S_ISUID | stat.S_ISGID))
     os_release = ""
     for p in ("etc/os-release", "usr/lib/os-release"):

@@ -186,8 +186,10 @@ def push_hbtest(client: Any, registry_host: str, *, repository: str = "hbtest", 
     """Push the hbtest image to a (test) registry so the engine records its manifest digest.
 
     Returns `HOST/REPO:TAG`; `hardbake limits` then pins it as `HOST/REPO:TAG@sha256:...`.
+    A variant of the image (its own label) is pushed, never the shared one: the engine keeps
+    RepoDigests per image ID, and tests running in parallel rely on the shared image having none.
     """
-    image = hbtest_image(client)
+    image = hbtest_image(client, changes=[f"LABEL dev.hardbake.pushed-as={repository}"])
     ref = f"{registry_host}/{repository}"
     client.images.get(image.tag).tag(ref, tag)
     for line in client.images.push(ref, tag, stream=True, decode=True):

@@ -31,7 +31,9 @@ class Standard:
 
     @property
     def recipe(self) -> str:
-        return hashlib.sha256(json.dumps([self.suite, self.packages, self.cmd, self.env]).encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            json.dumps([self.suite, self.packages, self.cmd, self.env]).encode()
+        ).hexdigest()[:16]
 
 
 CATALOG_STANDARDS = {
@@ -41,8 +43,12 @@ CATALOG_STANDARDS = {
     "node:20": Standard("standard/node:20", "trixie", ("nodejs",), ("node",)),
     "java:17": Standard("standard/java:17", "bookworm", ("openjdk-17-jre-headless",), ("java", "-version")),
     "java:21": Standard("standard/java:21", "trixie", ("openjdk-21-jre-headless",), ("java", "-version")),
-    "nginx:debian12": Standard("standard/nginx:debian12", "bookworm", ("nginx",), ("nginx", "-g", "daemon off;")),
-    "nginx:debian13": Standard("standard/nginx:debian13", "trixie", ("nginx",), ("nginx", "-g", "daemon off;")),
+    "nginx:debian12": Standard(
+        "standard/nginx:debian12", "bookworm", ("nginx",), ("nginx", "-g", "daemon off;")
+    ),
+    "nginx:debian13": Standard(
+        "standard/nginx:debian13", "trixie", ("nginx",), ("nginx", "-g", "daemon off;")
+    ),
     "postgres:15": Standard("standard/postgres:15", "bookworm", ("postgresql-15",)),
     "postgres:17": Standard("standard/postgres:17", "trixie", ("postgresql-17",)),
     "redis:debian12": Standard("standard/redis:debian12", "bookworm", ("redis-server",), ("redis-server",)),
