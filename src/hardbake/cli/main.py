@@ -26,6 +26,7 @@ VERB_MODULES: tuple[str, ...] = (
     "sign",
     "attest",
     "verify",
+    "migrate",
 )
 
 

@@ -1,0 +1,161 @@
+"""Decide, stage by stage, what a Dockerfile becomes on hardened images, as edits and findings.
+
+- A build stage (not the final one) that runs anything moves to the `-dev` variant; one that
+  only copies moves to the runtime variant.
+- The final stage runs on the runtime variant. If it needs nothing a runtime image lacks, the
+  change is in place: FROM, numeric USER, exec-form CMD, ports. If it RUNs anything, it is
+  split in two (`dfsplit.py`): the work stays in a stage on the `-dev` variant and a new
+  runtime stage copies its results.
+- Whatever cannot be converted safely is a blocker, and a file with a blocker keeps every
+  byte: a half-migrated Dockerfile that mixes bases is worse than an untouched one.
+"""
+
+from __future__ import annotations
+
+from hardbake.migrate import dfsplit
+from hardbake.migrate.dfcommand import RuntimeFacts
+from hardbake.migrate.dfstage import (
+    VENV,
+    Ctx,
+    Result,
+    StageBase,
+    config_edits,
+    from_edit,
+    insert_venv,
+    port_and_path_checks,
+    stage_edits,
+)
+from hardbake.migrate.dfwalk import StageWalk, copy_destination
+from hardbake.migrate.dockerparse import Dockerfile
+from hardbake.migrate.model import Severity
+
+
+def convert(df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx: Ctx) -> Result:
+    r = Result()
+    roots = [_root(bases, i) for i in range(len(bases))]
+    chains: dict[int, list[int]] = {}
+    for i, root in enumerate(roots):
+        chains.setdefault(root, []).append(i)
+    final = len(bases) - 1
+    for root, chain in chains.items():
+        use = bases[root].use
+        if use is None or use.match.confidence not in ctx.allowed or use.match.runtime is None:
+            continue
+        if root == roots[final]:
+            _final(df, bases, walks, chain, ctx, r)
+        else:
+            _builder(df, bases, walks, chain, ctx, r)
+    _pip_system_copies(df, bases, walks, ctx, r)
+    if any(f.severity is Severity.blocker for f in r.findings):
+        r.edits.clear()
+        r.variants.clear()
+    return r
+
+
+def _root(bases: list[StageBase], i: int) -> int:
+    seen = set()
+    while bases[i].parent is not None and i not in seen:
+        seen.add(i)
+        i = bases[i].parent  # type: ignore[assignment]
+    return i
+
+
+def _builder(
+    df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], chain: list[int], ctx: Ctx, r: Result
+) -> None:
+    root = bases[chain[0]]
+    assert root.use is not None
+    match = root.use.match
+    needs_dev = any(walks[i].runs for i in chain)
+    ref = match.dev if needs_dev else match.runtime
+    line = root.stage.from_.start_line
+    if ref is None:
+        r.add(
+            Severity.blocker,
+            line,
+            "no-dev-variant",
+            f"stage {root.stage.label} runs commands, but the catalog has no -dev variant of {match.runtime}",
+            ctx.file,
+        )
+        return
+    from_edit(df, root.stage, ref, match.version, r, ctx.file)
+    r.variants[chain[0]] = "dev" if needs_dev else "runtime"
+    for i in chain:
+        stage_edits(df, walks[i], bases[chain[0]], ctx, r, users="drop" if needs_dev else "map")
+    if needs_dev and match.family == "python":
+        insert_venv(df, [walks[i] for i in chain], ctx, r)
+
+
+def _final(
+    df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], chain: list[int], ctx: Ctx, r: Result
+) -> None:
+    root = bases[chain[0]]
+    assert root.use is not None
+    match = root.use.match
+    final = chain[-1]
+    needs_dev = any(walks[i].runs for i in chain)
+    if needs_dev and final != chain[0]:
+        runs = [s.inst.start_line for i in chain for s in walks[i].runs]
+        r.add(
+            Severity.blocker,
+            bases[final].stage.from_.start_line,
+            "shared-base",
+            f"the final stage builds on stage {root.stage.label} (line {root.stage.from_.start_line}), and that chain "
+            f"runs commands (line {runs[0]}) that need the -dev variant: start the final stage FROM the image and "
+            "copy what it needs from the build stages, then run migrate again",
+            ctx.file,
+        )
+        return
+    if needs_dev:
+        dfsplit.split(df, root, walks[final], ctx, r)
+        return
+    # in place: the final image needs nothing a runtime image lacks
+    from_edit(df, root.stage, match.runtime or "", match.version, r, ctx.file)
+    r.variants[chain[0]] = "runtime"
+    installed: list[tuple[str, int]] = []
+    copied: list[str] = []
+    for i in chain:
+        installed.extend(stage_edits(df, walks[i], root, ctx, r, users="map").installed)
+        for s in walks[i].steps:
+            if s.inst.keyword in ("COPY", "ADD"):
+                w = copy_destination(s)
+                if w.path:
+                    copied.append(w.path)
+    last = walks[final]
+    facts_rt = RuntimeFacts(
+        match.family, tuple(copied), tuple(installed), last.final_workdir or "/", False, ctx.context
+    )
+    for i in chain:
+        for s in walks[i].steps:
+            config_edits(df, s.inst, facts_rt, ctx, r)
+    port_and_path_checks(df, [walks[i] for i in chain], match.family, ctx, r)
+
+
+def _pip_system_copies(
+    df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx: Ctx, r: Result
+) -> None:
+    """COPY --from=<python stage> of pip's system locations: Debian's Python does not read them."""
+    for w in walks:
+        for s in w.steps:
+            src = s.inst.flag("from")
+            if s.inst.keyword != "COPY" or src is None:
+                continue
+            target = df.stage_named(src)
+            if target is None or r.variants.get(_root(bases, target.index)) is None:
+                continue
+            use = bases[_root(bases, target.index)].use
+            if use is None or use.match.family != "python":
+                continue
+            paths = [*s.inst.value[:-1], s.inst.value[-1]]
+            if any(
+                "site-packages" in p or p.rstrip("/") in ("/usr/local", "/install") or "/.local" in p
+                for p in paths
+            ):
+                r.add(
+                    Severity.blocker,
+                    s.inst.start_line,
+                    "pip-system-copy",
+                    f"COPY --from={src} {' '.join(s.inst.value)} copies pip's install location: on Debian's Python the "
+                    f"packages belong in a venv ({VENV}); create it in the build stage and copy {VENV} instead",
+                    ctx.file,
+                )

@@ -1,0 +1,60 @@
+"""A catalog for the migrate tests: the images the shipped catalog will hold, as CatalogEntry values.
+
+Tags follow hardbake.spec.catalog's scheme: `<version>[-<distro tag>][-dev]`, the short tag
+belonging to the newest distro of a version; version-less families use `<distro tag>[-dev]`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hardbake import distro as distros
+from hardbake.spec.catalog import CatalogEntry
+
+#: (family, version, distro)
+IMAGES: tuple[tuple[str, str | None, str], ...] = (
+    ("python", "3.11", "debian-12"),
+    ("python", "3.13", "debian-13"),
+    ("node", "18", "debian-12"),
+    ("node", "20", "debian-13"),
+    ("java", "17", "debian-12"),
+    ("java", "21", "debian-13"),
+    ("nginx", None, "debian-12"),
+    ("nginx", None, "debian-13"),
+    ("httpd", None, "debian-12"),
+    ("httpd", None, "debian-13"),
+    ("redis", None, "debian-12"),
+    ("redis", None, "debian-13"),
+    ("postgres", "15", "debian-12"),
+    ("postgres", "17", "debian-13"),
+    ("mariadb", "10.11", "debian-12"),
+    ("mariadb", "11.8", "debian-13"),
+    ("static", None, "debian-12"),
+    ("static", None, "debian-13"),
+    ("base", None, "debian-12"),
+    ("base", None, "debian-13"),
+    ("cc", None, "debian-12"),
+    ("cc", None, "debian-13"),
+)
+
+
+def make_catalog(root: Path, images: tuple[tuple[str, str | None, str], ...] = IMAGES) -> list[CatalogEntry]:
+    out: list[CatalogEntry] = []
+    for family, version, dist in images:
+        newest_for_version = max(d for f, v, d in images if f == family and v == version)
+        newest = max(d for f, _, d in images if f == family)
+        dtag = distros.get(dist).tag
+        for variant in ("runtime", "dev"):
+            suffix = "-dev" if variant == "dev" else ""
+            tags: list[str] = []
+            if version is not None:
+                if dist == newest_for_version:
+                    tags.append(f"{version}{suffix}")
+                tags.append(f"{version}-{dtag}{suffix}")
+            else:
+                tags.append(f"{dtag}{suffix}")
+                if dist == newest:
+                    tags.append(f"latest{suffix}")
+            path = root / family / dist / f"{version or family}{suffix}.yaml"
+            out.append(CatalogEntry(family, version, dist, variant, path, tuple(tags), ("amd64", "arm64")))
+    return out
