@@ -1,4 +1,4 @@
-"""A catalog for the migrate tests: the images the shipped catalog will hold, as CatalogEntry values.
+"""Fixtures of the migrate tests: a catalog of the images the shipped catalog will hold.
 
 Tags follow hardbake.spec.catalog's scheme: `<version>[-<distro tag>][-dev]`, the short tag
 belonging to the newest distro of a version; version-less families use `<distro tag>[-dev]`.
@@ -6,9 +6,13 @@ belonging to the newest distro of a version; version-less families use `<distro 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from hardbake import distro as distros
+from hardbake.migrate.catalogmap import Mapper
 from hardbake.spec.catalog import CatalogEntry
 
 #: (family, version, distro)
@@ -58,3 +62,23 @@ def make_catalog(root: Path, images: tuple[tuple[str, str | None, str], ...] = I
             path = root / family / dist / f"{version or family}{suffix}.yaml"
             out.append(CatalogEntry(family, version, dist, variant, path, tuple(tags), ("amd64", "arm64")))
     return out
+
+
+@pytest.fixture(scope="session")
+def catalog_factory() -> Callable[..., list[CatalogEntry]]:
+    return make_catalog
+
+
+@pytest.fixture(scope="session")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> list[CatalogEntry]:
+    return make_catalog(tmp_path_factory.mktemp("catalog"))
+
+
+@pytest.fixture(scope="session")
+def mapper(catalog: list[CatalogEntry]) -> Mapper:
+    return Mapper(catalog)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return Path(__file__).parent / "corpus"
