@@ -1,7 +1,7 @@
 """The Dockerfile corpus: each case's rewrite against its golden files.
 
-tests/migrate/corpus/dockerfiles/<case>/ holds a Dockerfile (and the build-context files it
-names); `expected/` holds every file the migration changes, as it must read afterwards (a
+tests/migrate/corpus/{dockerfiles,compose,kubernetes}/<case>/ holds the input (a Dockerfile
+and the build-context files it names, a Compose file, manifests); `expected/` holds every file the migration changes, as it must read afterwards (a
 case without `expected/` must come out untouched), and `report.txt` the references and
 findings. Regenerate with HARDBAKE_UPDATE_GOLDEN=1 and review the diff before committing.
 """
@@ -20,8 +20,9 @@ from hardbake.migrate.catalogmap import Mapper
 from hardbake.migrate.model import Inventory
 from hardbake.migrate.scan import scan
 
-CASES_DIR = Path(__file__).parent / "corpus" / "dockerfiles"
-CASES = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir())
+CORPUS = Path(__file__).parent / "corpus"
+KINDS = ("dockerfiles", "compose", "kubernetes")
+CASES = sorted(f"{k}/{p.name}" for k in KINDS for p in (CORPUS / k).iterdir() if p.is_dir())
 UPDATE = os.environ.get("HARDBAKE_UPDATE_GOLDEN") == "1"
 GOLDEN = ("expected", "report.txt")
 
@@ -43,13 +44,13 @@ def copy_case(src: Path, dst: Path) -> None:
 
 
 def test_corpus_size() -> None:
-    assert len(CASES) >= 30
+    assert len([c for c in CASES if c.startswith("dockerfiles/")]) >= 30
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_case(name: str, tmp_path: Path, mapper: Mapper) -> None:
-    src = CASES_DIR / name
-    work = tmp_path / name
+    src = CORPUS / name
+    work = tmp_path / name.split("/")[1]
     copy_case(src, work)
     before = {p.relative_to(work).as_posix(): p.read_bytes() for p in work.rglob("*") if p.is_file()}
     inv = scan(work, mapper)
@@ -77,7 +78,7 @@ def test_case(name: str, tmp_path: Path, mapper: Mapper) -> None:
     after = {p.relative_to(work).as_posix(): p.read_bytes() for p in work.rglob("*") if p.is_file()}
     assert after == {**before, **expected}, "files outside the rewrites changed"
     for rel in expected:
-        if rel.endswith("Dockerfile"):
+        if rel.endswith("Dockerfile") and name.startswith("dockerfiles/"):
             dockerfile.parse_string(after[rel].decode())  # BuildKit's parser reads the result
     again = scan(work, mapper)
     assert rewrites(again) == ([], []), "a second run must change nothing"

@@ -38,6 +38,8 @@ class RuntimeFacts:
     workdir: str
     venv: bool
     context: Path | None  # the build context directory, to read package.json
+    origin: str | None = None  # "official" | "distroless": whose ENTRYPOINT conventions CMD relied on
+    has_entrypoint: bool = False  # the Dockerfile sets its own ENTRYPOINT
 
 
 def argv_of(inst: Instruction) -> tuple[list[str] | None, str]:
@@ -50,6 +52,7 @@ def argv_of(inst: Instruction) -> tuple[list[str] | None, str]:
 def check_command(inst: Instruction, facts: RuntimeFacts, file: str) -> CommandCheck:
     argv, why = argv_of(inst)
     line = inst.start_line
+    changed_by_entrypoint = False
     if argv is None:
         return CommandCheck(
             None,
@@ -75,6 +78,21 @@ def check_command(inst: Instruction, facts: RuntimeFacts, file: str) -> CommandC
                 f"{inst.keyword} {' '.join(inst.value)} -> {execform.render(argv)}",
             )
         )
+    if inst.keyword == "CMD" and not facts.has_entrypoint:
+        implicit = fam.implicit_command(facts.origin, facts.family, argv)
+        if implicit is not None:
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    Severity.change,
+                    "implicit-entrypoint",
+                    f"CMD {execform.render(argv)} -> {execform.render(implicit)}: the original image's ENTRYPOINT "
+                    "added the program; the hardened image has no ENTRYPOINT",
+                )
+            )
+            argv = implicit
+            changed_by_entrypoint = True
     replaced = _npm_start(argv, facts)
     if replaced is not None:
         new, note = replaced
@@ -82,8 +100,9 @@ def check_command(inst: Instruction, facts: RuntimeFacts, file: str) -> CommandC
             return CommandCheck(None, (Finding(file, line, Severity.blocker, "npm-start", note),))
         findings.append(Finding(file, line, Severity.change, "npm-start", note))
         argv = new
-    findings.extend(program_findings(argv[0], facts, file, line, inst.keyword))
-    changed = argv if (not inst.json or replaced is not None) else None
+    if not (inst.keyword == "CMD" and facts.has_entrypoint):  # with an ENTRYPOINT, CMD is its arguments
+        findings.extend(program_findings(argv[0], facts, file, line, inst.keyword))
+    changed = argv if (not inst.json or replaced is not None or changed_by_entrypoint) else None
     return CommandCheck(changed, tuple(findings))
 
 

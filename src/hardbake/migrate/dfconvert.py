@@ -27,7 +27,7 @@ from hardbake.migrate.dfstage import (
 )
 from hardbake.migrate.dfwalk import StageWalk, copy_destination
 from hardbake.migrate.dockerparse import Dockerfile
-from hardbake.migrate.model import Severity
+from hardbake.migrate.model import Finding, Severity
 
 
 def convert(df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx: Ctx) -> Result:
@@ -46,7 +46,20 @@ def convert(df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx:
         else:
             _builder(df, bases, walks, chain, ctx, r)
     _pip_system_copies(df, bases, walks, ctx, r)
-    if any(f.severity is Severity.blocker for f in r.findings):
+    _musl_copies(df, bases, walks, roots, ctx, r)
+    blockers = [f for f in r.findings if f.severity is Severity.blocker]
+    if blockers:
+        # nothing is rewritten, so the changes it would have made are not reported as made
+        r.findings = [f for f in r.findings if f.severity is not Severity.change]
+        r.findings.append(
+            Finding(
+                ctx.file,
+                1,
+                Severity.info,
+                "untouched",
+                f"left untouched because of {len(blockers)} blocker{'' if len(blockers) == 1 else 's'}",
+            )
+        )
         r.edits.clear()
         r.variants.clear()
     return r
@@ -122,8 +135,16 @@ def _final(
                 if w.path:
                     copied.append(w.path)
     last = walks[final]
+    has_entrypoint = any(s.inst.keyword == "ENTRYPOINT" for i in chain for s in walks[i].steps)
     facts_rt = RuntimeFacts(
-        match.family, tuple(copied), tuple(installed), last.final_workdir or "/", False, ctx.context
+        match.family,
+        tuple(copied),
+        tuple(installed),
+        last.final_workdir or "/",
+        False,
+        ctx.context,
+        root.origin,
+        has_entrypoint,
     )
     for i in chain:
         for s in walks[i].steps:
@@ -157,5 +178,31 @@ def _pip_system_copies(
                     "pip-system-copy",
                     f"COPY --from={src} {' '.join(s.inst.value)} copies pip's install location: on Debian's Python the "
                     f"packages belong in a venv ({VENV}); create it in the build stage and copy {VENV} instead",
+                    ctx.file,
+                )
+
+
+def _musl_copies(
+    df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], roots: list[int], ctx: Ctx, r: Result
+) -> None:
+    """A converted final image that copies from a stage still built on Alpine gets musl binaries."""
+    final = len(bases) - 1
+    if roots[final] not in r.variants:
+        return
+    for i in [j for j in range(len(bases)) if roots[j] == roots[final]]:
+        for s in walks[i].steps:
+            src = s.inst.flag("from")
+            target = df.stage_named(src) if src and s.inst.keyword == "COPY" else None
+            if target is None or target.index >= i:
+                continue
+            root = roots[target.index]
+            if bases[root].alpine and root not in r.variants:
+                use = bases[root].use
+                r.add(
+                    Severity.warning,
+                    s.inst.start_line,
+                    "musl",
+                    f"COPY --from={src}: stage {target.label} is built on {use.text if use else 'Alpine'} (musl); its "
+                    "binaries need a Debian (glibc) builder or static linking (CGO_ENABLED=0) to run on the hardened image",
                     ctx.file,
                 )

@@ -10,6 +10,8 @@ writes, the venv. Shell-form commands become exec form, USER becomes 65532.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hardbake.migrate import execform
 from hardbake.migrate.dfcommand import RuntimeFacts, check_command, check_healthcheck
 from hardbake.migrate.dfstage import (
@@ -62,7 +64,14 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
     paths = minimal_paths(paths)
     workdir = walk.final_workdir
     rt = RuntimeFacts(
-        match.family, tuple(paths), tuple(facts.installed), workdir or "/", venv or VENV in paths, ctx.context
+        match.family,
+        tuple(paths),
+        tuple(facts.installed),
+        workdir or "/",
+        venv or VENV in paths,
+        ctx.context,
+        root.origin,
+        any(s.inst.keyword == "ENTRYPOINT" for s in walk.steps),
     )
     for pkg, pline in runtime_packages(facts.installed):
         r.add(
@@ -82,18 +91,21 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         r.edit(file, Edit(name_start, name_end, dev_name))
     else:
         img = next(t for t in toks[1:] if not t[0].startswith("--"))
-        r.edit(file, Edit(img[2], img[2], f" AS {dev_name}"))
+        r.edit(file, Edit(img[2], img[2], f" {_keyword_case(stage.from_.written)('AS')} {dev_name}"))
     r.variants[stage.index] = "dev"
 
     nl = df.file.newline
+    k = _keyword_case(stage.from_.written)
     moved: list[str] = []
+    deleted: list[Edit] = []
     user_at: int | None = None
     for s in walk.steps:
         inst = s.inst
         if inst.keyword not in MOVED:
             continue
         start = _comment_block_start(df, inst)
-        r.edit(file, Edit(start, inst.end, ""))
+        deleted.append(Edit(start, inst.end, ""))
+        r.edit(file, deleted[-1])
         comments = df.text[start : inst.start]
         if inst.keyword == "USER":
             if inst.value[0] != str(NONROOT_UID):
@@ -113,27 +125,23 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         moved.append((comments + body).rstrip("\r\n"))
     if user_at is None:
         user_at = len(moved)
-    moved.insert(user_at, f"USER {NONROOT_UID}")
+    moved.insert(user_at, f"{k('USER')} {NONROOT_UID}")
 
     chown = f" --chown={NONROOT_UID}:{NONROOT_UID}" if facts.owned else ""
     lines = [
-        "",
         f'# runtime stage (hardbake migrate): no shell, no package manager; the results of "{dev_name}" are copied in',
-        f"FROM {templated_ref(df, stage, match.runtime, match.version) or match.runtime}"
-        + (f" AS {stage.name}" if stage.name else ""),
+        f"{k('FROM')} {templated_ref(df, stage, match.runtime, match.version) or match.runtime}"
+        + (f" {k('AS')} {stage.name}" if stage.name else ""),
     ]
     lines += [df.raw(s.inst).rstrip("\r\n") for s in walk.steps if s.inst.keyword == "ARG"]
     if workdir:
-        lines.append(f"WORKDIR {workdir}")
+        lines.append(f"{k('WORKDIR')} {workdir}")
     lines += [df.raw(s.inst).rstrip("\r\n") for s in walk.steps if s.inst.keyword == "ENV"]
     if venv:
-        lines.append(f'ENV PATH="{VENV}/bin:$PATH"')
-    lines += [_copy_line(dev_name, chown, p) for p in paths]
+        lines.append(f'{k("ENV")} PATH="{VENV}/bin:$PATH"')
+    lines += [_copy_line(k("COPY"), dev_name, chown, p) for p in paths]
     lines += moved
-    text = nl.join(lines) + nl
-    if not df.text.endswith("\n"):
-        text = nl + text
-    r.edit(file, Edit(len(df.text), len(df.text), text))
+    r.edit(file, Edit(len(df.text), len(df.text), _separator(df, walk, deleted, nl) + nl.join(lines) + nl))
     runs = sorted({s.inst.start_line for s in walk.runs})
     r.add(
         Severity.change,
@@ -219,10 +227,27 @@ def _copy_set(walk: StageWalk, ctx: Ctx, r: Result) -> list[str]:
     return paths
 
 
-def _copy_line(dev: str, chown: str, path: str) -> str:
+def _copy_line(copy: str, dev: str, chown: str, path: str) -> str:
     if any(c.isspace() for c in path) or '"' in path:
-        return f"COPY --from={dev}{chown} {execform.render([path, path])}"
-    return f"COPY --from={dev}{chown} {path} {path}"
+        return f"{copy} --from={dev}{chown} {execform.render([path, path])}"
+    return f"{copy} --from={dev}{chown} {path} {path}"
+
+
+def _keyword_case(written: str) -> Callable[[str], str]:
+    """Write new instructions in the file's own case (`from` files get `copy`, not `COPY`)."""
+    lower = written.islower()
+    return lambda w: w.lower() if lower else w
+
+
+def _separator(df: Dockerfile, walk: StageWalk, deleted: list[Edit], nl: str) -> str:
+    """What goes before the runtime stage so that exactly one blank line separates it."""
+    kept = [s.inst for s in walk.steps if s.inst.keyword not in MOVED]
+    k = kept[-1].end if kept else walk.stage.from_.end
+    tail = apply_edits(df.text[k:], [Edit(e.start - k, e.end - k, e.text) for e in deleted if e.start >= k])
+    before = df.text[:k] + tail
+    if before.endswith(("\n\n", "\n\r\n")):
+        return ""
+    return nl if before.endswith("\n") else nl + nl
 
 
 def _dev_name(df: Dockerfile, name: str | None) -> str:

@@ -29,6 +29,7 @@ class StageBase:
     parent: int | None  # index of the stage it builds on
     use: ImageUse | None  # its image, when it starts FROM an image
     alpine: bool = False  # the original image is Alpine-based (apk commands to translate)
+    origin: str | None = None  # "official" | "distroless" (whose ENTRYPOINT conventions apply)
 
 
 @dataclass
@@ -238,7 +239,8 @@ def insert_venv(df: Dockerfile, walks: list[StageWalk], ctx: Ctx, r: Result) -> 
     if first is None:
         return False
     nl = df.file.newline
-    text = f'RUN python3 -m venv {VENV}{nl}ENV PATH="{VENV}/bin:$PATH"{nl}'
+    run, env = ("run", "env") if first.inst.written.islower() else ("RUN", "ENV")
+    text = f'{run} python3 -m venv {VENV}{nl}{env} PATH="{VENV}/bin:$PATH"{nl}'
     r.edit(ctx.file, Edit(first.inst.start, first.inst.start, text))
     r.add(
         Severity.change,
@@ -318,13 +320,13 @@ def port_and_path_checks(
             if s.inst.keyword not in ("COPY", "ADD") or s.inst.flag("from") or s.inst.heredocs:
                 continue
             dest = copy_destination(s)
-            for path, what in traits.entrypoint_paths:
+            for path, what in traits.official_paths:
                 if dest.path and (dest.path == path or dest.path.startswith(path + "/")):
                     r.add(
                         Severity.warning,
                         s.inst.start_line,
-                        "entrypoint-path",
-                        f"COPY into {path}: {what}; the hardened image has no such entrypoint",
+                        "official-path",
+                        f"COPY into {path}: {what}",
                         ctx.file,
                     )
             if traits.conf_listen and ctx.context is not None:

@@ -98,7 +98,8 @@ class FamilyTraits:
     programs: frozenset[str] = frozenset()  # executables its runtime image has on PATH
     port_map: tuple[tuple[int, int], ...] = ()  # (official port, hardened port)
     conf_listen: str | None = None  # config directive that names the port (nginx `listen`)
-    entrypoint_paths: tuple[tuple[str, str], ...] = ()  # (path, what the official entrypoint did)
+    conf_dirs: tuple[str, ...] = ()  # where its configuration lives in the image
+    official_paths: tuple[tuple[str, str], ...] = ()  # (path, what only the official image does with it)
     notes: tuple[str, ...] = ()
 
 
@@ -115,15 +116,29 @@ TRAITS: dict[str, FamilyTraits] = {
         programs=frozenset({"nginx"}),
         port_map=((80, 8080),),
         conf_listen="nginx",
-        entrypoint_paths=(
-            ("/etc/nginx/templates", "the official entrypoint renders these templates with envsubst"),
-            ("/docker-entrypoint.d", "the official entrypoint runs these scripts"),
+        conf_dirs=("/etc/nginx",),
+        official_paths=(
+            (
+                "/etc/nginx/templates",
+                "the official entrypoint renders these templates with envsubst; the hardened image has no such entrypoint",
+            ),
+            (
+                "/docker-entrypoint.d",
+                "the official entrypoint runs these scripts; the hardened image has no such entrypoint",
+            ),
         ),
     ),
     "httpd": FamilyTraits(
         programs=frozenset({"httpd", "apache2"}),
         port_map=((80, 8080),),
         conf_listen="httpd",
+        conf_dirs=("/etc/apache2", "/usr/local/apache2/conf"),
+        official_paths=(
+            (
+                "/usr/local/apache2",
+                "the official httpd image's own layout; Debian's Apache reads /etc/apache2 and serves /var/www/html",
+            ),
+        ),
     ),
     "redis": FamilyTraits(
         programs=frozenset({"redis-server", "redis-cli"}),
@@ -133,10 +148,10 @@ TRAITS: dict[str, FamilyTraits] = {
     ),
     "postgres": FamilyTraits(
         programs=frozenset({"postgres", "initdb", "pg_ctl"}),
-        entrypoint_paths=(
+        official_paths=(
             (
                 "/docker-entrypoint-initdb.d",
-                "the official entrypoint runs these scripts on first start (POSTGRES_PASSWORD, initdb)",
+                "the official entrypoint runs these scripts on first start (POSTGRES_PASSWORD, initdb); the hardened image has no such entrypoint",
             ),
         ),
         notes=(
@@ -145,8 +160,11 @@ TRAITS: dict[str, FamilyTraits] = {
     ),
     "mariadb": FamilyTraits(
         programs=frozenset({"mariadbd", "mysqld", "mariadb"}),
-        entrypoint_paths=(
-            ("/docker-entrypoint-initdb.d", "the official entrypoint runs these scripts on first start"),
+        official_paths=(
+            (
+                "/docker-entrypoint-initdb.d",
+                "the official entrypoint runs these scripts on first start; the hardened image has no such entrypoint",
+            ),
         ),
         notes=(
             "existing data volumes are owned by the official image's uid 999; the hardened image runs as 65532",
@@ -167,6 +185,32 @@ SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 ABSENT_TOOLS = frozenset(
     {"curl", "wget", "nc", "netcat", "apt-get", "apk", "npm", "npx", "yarn", "pip", "pip3"}
 )
+
+
+#: what distroless images run CMD through (their ENTRYPOINT); hardened images have none
+DISTROLESS_ENTRYPOINT: dict[str, tuple[str, ...]] = {
+    "java": ("java", "-jar"),
+    "python": ("python3",),
+    "node": ("node",),
+}
+_SCRIPT_SUFFIXES = (".js", ".mjs", ".cjs")
+
+
+def implicit_command(origin: str | None, family: str | None, argv: list[str]) -> list[str] | None:
+    """The command the original image really ran for CMD `argv`, when its ENTRYPOINT added a
+    program the hardened image does not add; None when argv runs as it is.
+
+    - distroless java/python/nodejs: ENTRYPOINT ["java", "-jar"] / ["python3"] / ["node"]
+    - the official node image's docker-entrypoint.sh runs `node` for a script or an option
+    """
+    if origin == "distroless" and family in DISTROLESS_ENTRYPOINT:
+        prefix = DISTROLESS_ENTRYPOINT[family]
+        return None if tuple(argv[: len(prefix)]) == prefix else [*prefix, *argv]
+    if origin == "official" and family == "node" and argv and argv[0].endswith(_SCRIPT_SUFFIXES):
+        return ["node", *argv]
+    if origin == "official" and family == "node" and argv and argv[0].startswith("-"):
+        return ["node", *argv]
+    return None
 
 
 def traits(family: str | None) -> FamilyTraits:

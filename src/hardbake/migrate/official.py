@@ -35,7 +35,7 @@ class TagInfo:
     @property
     def jdk(self) -> bool:
         """A JDK tag (openjdk, eclipse-temurin and amazoncorretto default to the JDK)."""
-        return self.family == "java" and "jre" not in self.words
+        return self.repo in ("openjdk", "eclipse-temurin", "amazoncorretto") and "jre" not in self.words
 
     @property
     def alpine(self) -> bool:

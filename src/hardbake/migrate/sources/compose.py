@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from hardbake.migrate import families as fam
 from hardbake.migrate.model import FileKind, FileReport, Finding, ImageUse, Severity, UseKind
-from hardbake.migrate.ports import map_port_spec
+from hardbake.migrate.ports import conf_edits, map_port_spec
 from hardbake.migrate.sources.interface import SourceContext
 from hardbake.migrate.sources.yamledit import Collected, line_of, program_problem, replace_scalar, rewrite_use
 from hardbake.migrate.textfile import TextFile
@@ -34,6 +34,7 @@ def is_compose(docs: list[Node]) -> bool:
 def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> FileReport:
     out = Collected()
     env = dotenv(tf.path.parent / ".env")
+    found: list[tuple[Node, ScalarNode, ImageUse, list[str]]] = []
     for name, svc in items(get(docs[0], "services")):
         node = get(svc, "image")
         image = scalar(node)
@@ -43,10 +44,26 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> Fil
         ref, match = ctx.mapper.match_text(resolved)
         use = ImageUse(rel, line_of(node), UseKind.compose, f"service {name}", image, resolved, ref, match)
         out.uses.append(use)
-        if rewrite_use(tf.text, use, node, ctx, _blockers(svc), out):
+        found.append((svc, node, use, _blockers(svc)))
+    done: set[int] = set()
+    for svc, node, use, blockers in found:
+        # an image written once under a YAML anchor serves every service that merges it: it moves
+        # only if all of them can
+        sharing = [f for f in found if f[1] is node]
+        others = [f[2].context for f in sharing if f[3] and f[2] is not use]
+        if others and not blockers:
+            blockers = [
+                f"its image (line {use.line}) is shared through a YAML anchor with {', '.join(others)}, which cannot move"
+            ]
+        if id(node) in done and not blockers:
             _ports(tf.text, svc, use, out)
-    edits = {rel: tuple(out.edits)} if out.edits else {}
-    return FileReport(rel, FileKind.compose, tuple(out.uses), tuple(out.findings), edits)
+            _mounted_conf(svc, use, tf.path.parent, ctx, out)
+            continue
+        if rewrite_use(tf.text, use, node, ctx, blockers, out):
+            done.add(id(node))
+            _ports(tf.text, svc, use, out)
+            _mounted_conf(svc, use, tf.path.parent, ctx, out)
+    return FileReport(rel, FileKind.compose, tuple(out.uses), tuple(out.findings), out.all_edits(rel))
 
 
 def _blockers(svc: Node) -> list[str]:
@@ -94,6 +111,48 @@ def _ports(text: str, svc: Node, use: ImageUse, out: Collected) -> None:
             new = map_port_spec(str(item.value), pmap)
             if new is not None:
                 _edit(text, item, new, use, f"expose {item.value} -> {new}", out)
+
+
+def _mounted_conf(svc: Node, use: ImageUse, here: Path, ctx: SourceContext, out: Collected) -> None:
+    """Bind-mounted configuration of a family that moved its port: rewrite `listen 80` in it."""
+    traits = fam.traits(use.match.family)
+    if not traits.conf_listen or not traits.conf_dirs:
+        return
+    root = ctx.root if ctx.root.is_dir() else ctx.root.parent
+    for item in seq(get(svc, "volumes")):
+        if isinstance(item, ScalarNode):
+            parts = str(item.value).split(":")
+            source, target = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
+        else:
+            source, target = scalar(get(item, "source")) or "", scalar(get(item, "target")) or ""
+        if not any(target == d or target.startswith(d + "/") for d in traits.conf_dirs):
+            continue
+        line = line_of(item)
+        if not source.startswith((".", "/")):
+            out.findings.append(
+                Finding(
+                    use.file,
+                    line,
+                    Severity.warning,
+                    "mounted-conf",
+                    f"{use.context}: volume {source} holds configuration that may still listen on {', '.join(str(p) for p, _ in traits.port_map)}; it must listen on {', '.join(str(n) for _, n in traits.port_map)}",
+                )
+            )
+            continue
+        hits = list(conf_edits(root, here, [source], traits.conf_listen, traits.port_map))
+        for rel, edits, msg in hits:
+            out.other.setdefault(rel, []).extend(edits)
+            out.findings.append(Finding(use.file, line, Severity.change, "port", f"{use.context}: {msg}"))
+        if not hits and not (here / source).exists():
+            out.findings.append(
+                Finding(
+                    use.file,
+                    line,
+                    Severity.warning,
+                    "mounted-conf",
+                    f"{use.context}: {source} is not in the scanned tree; if it listens on port {', '.join(str(p) for p, _ in traits.port_map)}, change it to {', '.join(str(n) for _, n in traits.port_map)}",
+                )
+            )
 
 
 def _edit(text: str, node: ScalarNode, new: str, use: ImageUse, what: str, out: Collected) -> None:

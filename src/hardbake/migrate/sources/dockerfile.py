@@ -36,7 +36,7 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext) -> FileReport:
             rel, stage.from_.start_line, UseKind.from_, stage.label, stage.image, resolved, ref, match
         )
         uses.append(use)
-        bases.append(StageBase(stage, None, use, _alpine(ref)))
+        bases.append(StageBase(stage, None, use, _alpine(ref), _origin(ref)))
     walks: list[StageWalk] = []
     for b in bases:
         start = walks[b.parent].final_workdir or "/" if b.parent is not None else "/"
@@ -69,10 +69,21 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext) -> FileReport:
 
 
 def _alpine(ref: str | None) -> bool:
+    """Alpine-based: an official image's tag says so (`-alpine3.19`), or any image's tag does."""
     if ref is None:
         return False
-    info = official.read(RegistryRef.parse(ref))
-    return info is not None and info.alpine
+    r = RegistryRef.parse(ref)
+    info = official.read(r)
+    if info is not None:
+        return info.alpine
+    return any(w.startswith("alpine") for w in (r.tag or "").split("-"))
+
+
+def _origin(ref: str | None) -> str | None:
+    if ref is None:
+        return None
+    r = RegistryRef.parse(ref)
+    return "distroless" if r.registry == "gcr.io" and r.repository.startswith("distroless/") else "official"
 
 
 def _copy_from_uses(df: Dockerfile, rel: str, ctx: SourceContext) -> list[ImageUse]:

@@ -55,10 +55,11 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> Fil
                 pmap = dict(fam.traits(match.family).port_map)
                 if pmap and _ports(tf.text, container, use, pmap, out):
                     moved.append(_Moved(labels, pmap, where))
+                if pmap:
+                    _mounted_conf(container, use, pmap, out)
     if moved:
         _services(tf.text, rel, docs, moved, out)
-    edits = {rel: tuple(out.edits)} if out.edits else {}
-    return FileReport(rel, FileKind.kubernetes, tuple(out.uses), tuple(out.findings), edits)
+    return FileReport(rel, FileKind.kubernetes, tuple(out.uses), tuple(out.findings), out.all_edits(rel))
 
 
 def _labels(node: Node) -> dict[str, str]:
@@ -87,7 +88,11 @@ def _containers(node: Node, labels: dict[str, str]) -> list[tuple[dict[str, str]
 
 def _blockers(container: Node) -> list[str]:
     found = []
-    problem = program_problem(strings(get(container, "command")) or [], "command")
+    command = strings(get(container, "command"))
+    # without a command, args is what runs in an image that has no ENTRYPOINT (hardened ones)
+    problem = program_problem(
+        command or strings(get(container, "args")) or [], "command" if command else "args"
+    )
     if problem:
         found.append(problem)
     hooks = [get(get(container, "lifecycle"), h) for h in ("postStart", "preStop")]
@@ -123,6 +128,23 @@ def _ports(text: str, container: Node, use: ImageUse, pmap: dict[int, int], out:
                 out,
             )
     return changed
+
+
+def _mounted_conf(container: Node, use: ImageUse, pmap: dict[int, int], out: Collected) -> None:
+    dirs = fam.traits(use.match.family).conf_dirs
+    for m in seq(get(container, "volumeMounts")):
+        path = scalar(get(m, "mountPath")) or ""
+        if any(path == d or path.startswith(d + "/") for d in dirs):
+            out.findings.append(
+                Finding(
+                    use.file,
+                    line_of(m),
+                    Severity.warning,
+                    "mounted-conf",
+                    f"{use.context}: the configuration mounted at {path} may still listen on "
+                    f"{', '.join(map(str, pmap))}; it must listen on {', '.join(map(str, pmap.values()))}",
+                )
+            )
 
 
 def _services(text: str, rel: str, docs: list[Node], moved: list[_Moved], out: Collected) -> None:

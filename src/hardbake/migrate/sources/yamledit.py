@@ -17,7 +17,14 @@ from hardbake.migrate.yamlsafe import value_span
 class Collected:
     uses: list[ImageUse] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    edits: list[Edit] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)  # of the file itself
+    other: dict[str, list[Edit]] = field(default_factory=dict)  # of files it names (mounted configs)
+
+    def all_edits(self, rel: str) -> dict[str, tuple[Edit, ...]]:
+        out = {p: tuple(es) for p, es in self.other.items() if es}
+        if self.edits:
+            out[rel] = (*out.get(rel, ()), *self.edits)
+        return out
 
 
 def line_of(node: Node) -> int:
