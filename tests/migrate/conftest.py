@@ -64,6 +64,23 @@ def make_catalog(root: Path, images: tuple[tuple[str, str | None, str], ...] = I
     return out
 
 
+def write_catalog(root: Path, images: tuple[tuple[str, str | None, str], ...] = IMAGES) -> Path:
+    """The same images as spec files, for `--catalog DIR` (read by hardbake.spec.catalog.entries)."""
+    for family, version, dist in images:
+        for variant in ("runtime", "dev"):
+            suffix = "-dev" if variant == "dev" else ""
+            p = root / family / dist / f"{version or family}{suffix}.yaml"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            v = f'version: "{version}"\n' if version else ""
+            p.write_text(f"name: {family}\ndistro: {dist}\n{v}variant: {variant}\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def catalog_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_catalog(tmp_path_factory.mktemp("catalog-dir"))
+
+
 @pytest.fixture(scope="session")
 def catalog_factory() -> Callable[..., list[CatalogEntry]]:
     return make_catalog

@@ -68,7 +68,11 @@ def test_case(name: str, tmp_path: Path, mapper: Mapper) -> None:
             out.write_bytes(c.new.encode())
     assert report == (src / "report.txt").read_text()
     expected = (
-        {p.relative_to(expected_dir).as_posix(): p.read_bytes() for p in expected_dir.rglob("*") if p.is_file()}
+        {
+            p.relative_to(expected_dir).as_posix(): p.read_bytes()
+            for p in expected_dir.rglob("*")
+            if p.is_file()
+        }
         if expected_dir.is_dir()
         else {}
     )

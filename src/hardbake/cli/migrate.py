@@ -40,6 +40,13 @@ RegistryOpt = Annotated[
         help="Prefix REGISTRY[/NAMESPACE] under which the hardened images are named PREFIX/<family>:<tag>.",
     ),
 ]
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        help="A catalog directory laid out like hardbake's own (<family>/<distro>/<name>.yaml); default: the shipped catalog.",
+    ),
+]
 ExactOpt = Annotated[
     bool,
     typer.Option(
@@ -49,9 +56,9 @@ ExactOpt = Annotated[
 ]
 
 
-def _inventory(path: Path, registry: str, exact_only: bool) -> Inventory:
+def _inventory(path: Path, registry: str, exact_only: bool, catalog: Path | None) -> Inventory:
     allowed: tuple[Confidence, ...] = (Confidence.exact,) if exact_only else REWRITABLE
-    return scan(path, Mapper(default_catalog(), registry), allowed)
+    return scan(path, Mapper(default_catalog(catalog), registry), allowed)
 
 
 def _problems(inv: Inventory) -> None:
@@ -91,6 +98,7 @@ def scan_cmd(
     ] = None,
     registry: RegistryOpt = DEFAULT_PREFIX,
     exact_only: ExactOpt = False,
+    catalog: CatalogOpt = None,
 ) -> None:
     """List every image reference under PATH (Dockerfile FROM and COPY --from, Compose services,
     Kubernetes containers) with file and line, the normalised reference, the hardened equivalent
@@ -100,7 +108,7 @@ def scan_cmd(
     Exit 2 when a file cannot be read as what it claims (unparsable, binary, a YAML bomb, a symlink loop).
     """
     chosen = pick_format(fmt, json_, ("table", "json", "markdown"))
-    inv = _inventory(path, registry, exact_only)
+    inv = _inventory(path, registry, exact_only, catalog)
     text = {
         "json": lambda: dumps_json(inv.to_json()),
         "markdown": lambda: report.markdown(inv),
@@ -120,6 +128,7 @@ def apply_cmd(
         bool, typer.Option("--dry-run", help="Print the unified diff only; write nothing.")
     ] = False,
     exact_only: ExactOpt = False,
+    catalog: CatalogOpt = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -138,7 +147,7 @@ def apply_cmd(
     move to 8080; USER becomes 65532. A file with a blocker is left untouched and the blocker is
     reported with file, line and reason. Writes are atomic, all files or none.
     """
-    inv = _inventory(path, registry, exact_only)
+    inv = _inventory(path, registry, exact_only, catalog)
     _problems(inv)
     if inv.problems and not skip_invalid:
         raise InputError(
@@ -192,6 +201,7 @@ def plan_cmd(
     ] = None,
     registry: RegistryOpt = DEFAULT_PREFIX,
     exact_only: ExactOpt = False,
+    catalog: CatalogOpt = None,
     no_compare: Annotated[
         bool,
         typer.Option(
@@ -203,7 +213,7 @@ def plan_cmd(
     Markdown: which files to convert first (fewest blockers), the blockers of each file, and the
     before/after figures (size, packages, executables) of each image pair the local Docker engine holds.
     """
-    inv = _inventory(path, registry, exact_only)
+    inv = _inventory(path, registry, exact_only, catalog)
     _problems(inv)
     comparer = None if no_compare else _engine_comparer()
     emit(planning.render(inv, comparer), output)

@@ -15,6 +15,7 @@ callers and tests choose it; `default_catalog()` reads the shipped one. Version 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from hardbake import distro as distros
@@ -42,11 +43,15 @@ class CatalogItem(Protocol):
     def tags(self) -> tuple[str, ...]: ...
 
 
-def default_catalog() -> list[CatalogItem]:
-    """The shipped catalog (`hardbake.spec.catalog.entries()`)."""
+def default_catalog(root: Path | None = None) -> list[CatalogItem]:
+    """The shipped catalog (`hardbake.spec.catalog.entries()`), or the one under `root`."""
     from hardbake.spec.catalog import entries
 
-    return list(entries())
+    if root is not None and not root.is_dir():
+        raise InputError(
+            f"--catalog {root}: not a directory", hint="give a directory of <family>/<distro>/<name>.yaml"
+        )
+    return list(entries(root))
 
 
 def version_key(v: str) -> tuple[int, ...]:

@@ -73,6 +73,9 @@ def image_figures(client: Any, ref: str) -> ImageFigures | None:
     return ImageFigures(ref, int(image.attrs.get("Size") or 0), *counts)
 
 
+_ENGINE_FILES = frozenset({".dockerenv", "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab"})
+
+
 def _count(fileobj: IO[bytes]) -> tuple[int | None, int, int, bool]:
     executables = setuid = 0
     shell = False
@@ -81,7 +84,9 @@ def _count(fileobj: IO[bytes]) -> tuple[int | None, int, int, bool]:
     apk: int | None = None
     with tarfile.open(fileobj=fileobj, mode="r|") as tar:
         for m in tar:
-            name = m.name.lstrip("./")
+            name = m.name.removeprefix("./").lstrip("/")
+            if name in _ENGINE_FILES or name.startswith(("dev/", "proc/", "sys/")):
+                continue  # the engine adds these to every container it exports
             if m.isreg():
                 if m.mode & 0o111:
                     executables += 1

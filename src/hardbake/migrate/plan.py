@@ -114,7 +114,7 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
     out.append(f"- [ ] Convert {len(pilot)} non-critical applications first (they convert without blockers):")
     for i, r in enumerate(pilot, 1):
         out.append(
-            f"  {i}. `{r.report.path}`: {r.changes} changes, {r.warnings} warnings - "
+            f"  {i}. `{r.report.path}`: {_n(r.changes, 'change')}, {_n(r.warnings, 'warning')} - "
             f"`hardbake migrate apply {r.report.path} --dry-run`"
         )
     if not pilot:
@@ -157,6 +157,10 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
         out += [f"- line {b.line}: {b.message}" for b in r.report.blockers]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _image_table(inv: Inventory) -> list[str]:

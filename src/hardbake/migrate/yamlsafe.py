@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_EXPANDED = 200_000  # nodes after aliases are expanded: far above any real manifest
 MAX_DOCUMENTS = 2_000
 MAX_ALIASES = 10_000
+MAX_DEPTH = 100
 
 
 class YamlInvalid(ValueError):
@@ -39,9 +40,16 @@ class YamlRefused(ValueError):
 def load(text: str) -> list[Node]:
     """Compose every document, refusing bombs; raise YamlInvalid / YamlRefused."""
     aliases = 0
+    depth = 0
     try:
         for ev in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(ev, yaml.AliasEvent):
+            if isinstance(ev, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlRefused(f"nested deeper than {MAX_DEPTH} levels: refused", _line(ev))
+            elif isinstance(ev, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(ev, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     line = ev.start_mark.line + 1 if ev.start_mark else None
@@ -67,6 +75,10 @@ def load(text: str) -> list[Node]:
                 d.start_mark.line + 1,
             )
     return docs
+
+
+def _line(ev: yaml.Event) -> int | None:
+    return ev.start_mark.line + 1 if ev.start_mark else None
 
 
 def expanded_size(root: Node) -> int:
