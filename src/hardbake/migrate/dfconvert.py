@@ -128,7 +128,7 @@ def _final(
     installed: list[tuple[str, int]] = []
     copied: list[str] = []
     for i in chain:
-        installed.extend(stage_edits(df, walks[i], root, ctx, r, users="map").installed)
+        installed.extend(stage_edits(df, walks[i], root, ctx, r, users="final").installed)
         for s in walks[i].steps:
             if s.inst.keyword in ("COPY", "ADD"):
                 w = copy_destination(s)

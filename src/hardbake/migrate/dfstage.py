@@ -156,7 +156,8 @@ def stage_edits(
     """RUN translations, users and --chown for one stage.
 
     users: "drop" removes non-root USER lines (a -dev stage builds as root), "map" makes them
-    numeric, "keep" leaves them to the caller (the split moves them to the runtime stage).
+    numeric, "final" makes every USER (root too) the non-root 65532 (the image that ships),
+    "keep" leaves them to the caller (the split moves them to the runtime stage).
     """
     steps = walk.steps
     runs = edit_runs(df.text, steps, ctx.file, base.alpine)
@@ -178,6 +179,9 @@ def stage_edits(
         inst = s.inst
         if inst.keyword in ("COPY", "ADD"):
             chowned = _chown_flag(df, inst, ctx, r) or chowned
+        elif inst.keyword == "USER" and users == "final":
+            non_root_user = non_root_user or not _is_root_user(inst.value[0])
+            _user_edit(df, inst, ctx, r)
         elif inst.keyword == "USER" and not _is_root_user(inst.value[0]):
             non_root_user = True
             if users == "drop":
@@ -203,6 +207,15 @@ def _user_edit(df: Dockerfile, inst: Instruction, ctx: Ctx, r: Result) -> None:
         return
     toks = df.words(inst)
     r.edit(ctx.file, Edit(toks[1][1], toks[-1][2], str(NONROOT_UID)))
+    if _is_root_user(inst.value[0]):
+        r.add(
+            Severity.change,
+            inst.start_line,
+            "user",
+            f"USER {inst.value[0]} -> {NONROOT_UID}: the shipped image runs as the non-root user",
+            ctx.file,
+        )
+        return
     r.add(
         Severity.change,
         inst.start_line,

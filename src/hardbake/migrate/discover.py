@@ -43,15 +43,23 @@ class Candidate:
     kind: str  # "dockerfile" | "yaml"
 
 
+#: `Dockerfile.<x>` names that are something else: source code, templates, backups
+NOT_DOCKERFILE_SUFFIXES = frozenset(
+    {
+        "py", "go", "js", "ts", "rs", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "sh",
+        "md", "rst", "txt", "html", "xml", "json", "yaml", "yml", "toml", "lock", "sum", "mod",
+        "j2", "jinja", "jinja2", "tpl", "tmpl", "template", "in", "erb", "orig", "bak", "swp", "dockerignore",
+    }
+)  # fmt: skip
+
+
 def is_dockerfile_name(name: str) -> bool:
     n = name.lower()
-    if n.endswith(".dockerignore"):
-        return False
-    return (
-        n in ("dockerfile", "containerfile")
-        or n.endswith((".dockerfile", ".containerfile"))
-        or n.startswith(("dockerfile.", "containerfile."))
-    )
+    if n in ("dockerfile", "containerfile") or n.endswith((".dockerfile", ".containerfile")):
+        return True
+    if n.startswith(("dockerfile.", "containerfile.")):
+        return n.rsplit(".", 1)[1] not in NOT_DOCKERFILE_SUFFIXES
+    return False
 
 
 def is_yaml_name(name: str) -> bool:
@@ -89,7 +97,7 @@ def discover(root: Path) -> tuple[list[Candidate], list[Problem], list[Problem]]
                 _symlink(p, rel, base, entry.name, problems, skipped)
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIP_DIRS:
+                if entry.name not in SKIP_DIRS and not (p / "pyvenv.cfg").exists():  # not a virtualenv
                     subdirs.append(p)
                 continue
             if not entry.is_file(follow_symlinks=False):

@@ -59,7 +59,9 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> Fil
             _ports(tf.text, svc, use, out)
             _mounted_conf(svc, use, tf.path.parent, ctx, out)
             continue
-        if rewrite_use(tf.text, use, node, ctx, blockers, out):
+        user = scalar(get(svc, "user"))
+        root = f"user: {user}" if user and user.split(":")[0] in ("root", "0") else None
+        if rewrite_use(tf.text, use, node, ctx, blockers, out, root):
             done.add(id(node))
             _ports(tf.text, svc, use, out)
             _mounted_conf(svc, use, tf.path.parent, ctx, out)

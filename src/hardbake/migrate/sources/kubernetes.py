@@ -51,7 +51,9 @@ def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> Fil
             where = f"{kind}/{name} container {cname}"
             use = ImageUse(rel, line_of(node), UseKind.kubernetes, where, image, image, ref, match)
             out.uses.append(use)
-            if rewrite_use(tf.text, use, node, ctx, _blockers(container), out):
+            run_as = scalar(get(get(container, "securityContext"), "runAsUser"))
+            root = "securityContext.runAsUser: 0" if run_as == "0" else None
+            if rewrite_use(tf.text, use, node, ctx, _blockers(container), out, root):
                 pmap = dict(fam.traits(match.family).port_map)
                 if pmap and _ports(tf.text, container, use, pmap, out):
                     moved.append(_Moved(labels, pmap, where))

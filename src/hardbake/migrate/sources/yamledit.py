@@ -58,6 +58,7 @@ def rewrite_use(
     ctx: SourceContext,
     blockers: list[str],
     out: Collected,
+    root_override: str | None = None,
 ) -> bool:
     """Rewrite the image scalar of `use` unless blocked; report either way. True if rewritten."""
     m = use.match
@@ -96,6 +97,16 @@ def rewrite_use(
                 Severity.warning,
                 "variable",
                 f"{use.context}: {use.text!r} written out as {m.runtime}; its variables no longer select the image",
+            )
+        )
+    if root_override:
+        out.findings.append(
+            Finding(
+                use.file,
+                use.line,
+                Severity.warning,
+                "root-user",
+                f"{use.context}: {root_override} overrides the image's non-root user 65532: the container still runs as root",
             )
         )
     for note in fam.traits(m.family).notes:
