@@ -21,13 +21,16 @@ from hardbake.migrate.dfstage import (
     StageBase,
     config_edits,
     from_edit,
+    image_token,
     insert_venv,
     port_and_path_checks,
+    repeat_text,
     stage_edits,
 )
 from hardbake.migrate.dfwalk import StageWalk, copy_destination
 from hardbake.migrate.dockerparse import Dockerfile
-from hardbake.migrate.model import Finding, Severity
+from hardbake.migrate.model import Edit, Finding, Severity
+from hardbake.migrate.textfile import tidy_blank_lines
 
 
 def convert(df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx: Ctx) -> Result:
@@ -47,6 +50,8 @@ def convert(df: Dockerfile, bases: list[StageBase], walks: list[StageWalk], ctx:
             _builder(df, bases, walks, chain, ctx, r)
     _pip_system_copies(df, bases, walks, ctx, r)
     _musl_copies(df, bases, walks, roots, ctx, r)
+    if ctx.file in r.edits:
+        r.edits[ctx.file] = tidy_blank_lines(df.text, r.edits[ctx.file])
     blockers = [f for f in r.findings if f.severity is Severity.blocker]
     if blockers:
         # nothing is rewritten, so the changes it would have made are not reported as made
@@ -79,7 +84,7 @@ def _builder(
     root = bases[chain[0]]
     assert root.use is not None
     match = root.use.match
-    needs_dev = any(walks[i].runs for i in chain)
+    needs_dev = any(walks[i].needs_dev for i in chain)
     ref = match.dev if needs_dev else match.runtime
     line = root.stage.from_.start_line
     if ref is None:
@@ -106,28 +111,39 @@ def _final(
     assert root.use is not None
     match = root.use.match
     final = chain[-1]
-    needs_dev = any(walks[i].runs for i in chain)
-    if needs_dev and final != chain[0]:
-        runs = [s.inst.start_line for i in chain for s in walks[i].runs]
+    path = _ancestry(bases, final)  # root ... final
+    needs = [i for i in path if walks[i].needs_dev]
+    if needs and needs != [final]:
+        stage = bases[needs[0]].stage
         r.add(
             Severity.blocker,
             bases[final].stage.from_.start_line,
             "shared-base",
-            f"the final stage builds on stage {root.stage.label} (line {root.stage.from_.start_line}), and that chain "
-            f"runs commands (line {runs[0]}) that need the -dev variant: start the final stage FROM the image and "
-            "copy what it needs from the build stages, then run migrate again",
+            f"the final stage builds on stage {stage.label} (line {stage.from_.start_line}), whose RUN commands "
+            "need the -dev variant: start the final stage FROM the image and copy what it needs from the build "
+            "stages, then run migrate again",
             ctx.file,
         )
         return
-    if needs_dev:
-        dfsplit.split(df, root, walks[final], ctx, r)
+    if needs:
+        if final != chain[0]:
+            # the final stage builds on stages that need nothing from a shell: those move to the
+            # runtime variant for the stages that branch off them, and the final stage repeats them
+            from_edit(df, root.stage, match.runtime or "", match.version, r, ctx.file)
+            r.variants[chain[0]] = "runtime"
+            for i in path[:-1]:
+                stage_edits(df, walks[i], root, ctx, r, users="map")
+        dfsplit.split(df, root, walks[final], ctx, r, tuple(walks[i] for i in path[:-1]))
+        for i in chain:
+            if i not in path and bases[i].parent in path:
+                _branch(df, bases, walks, i, path, ctx, r)
         return
     # in place: the final image needs nothing a runtime image lacks
     from_edit(df, root.stage, match.runtime or "", match.version, r, ctx.file)
     r.variants[chain[0]] = "runtime"
     installed: list[tuple[str, int]] = []
     copied: list[str] = []
-    for i in chain:
+    for i in path:
         installed.extend(stage_edits(df, walks[i], root, ctx, r, users="final").installed)
         for s in walks[i].steps:
             if s.inst.keyword in ("COPY", "ADD"):
@@ -135,7 +151,7 @@ def _final(
                 if w.path:
                     copied.append(w.path)
     last = walks[final]
-    has_entrypoint = any(s.inst.keyword == "ENTRYPOINT" for i in chain for s in walks[i].steps)
+    has_entrypoint = any(s.inst.keyword == "ENTRYPOINT" for i in path for s in walks[i].steps)
     facts_rt = RuntimeFacts(
         match.family,
         tuple(copied),
@@ -146,10 +162,78 @@ def _final(
         root.origin,
         has_entrypoint,
     )
-    for i in chain:
+    for i in path:
         for s in walks[i].steps:
             config_edits(df, s.inst, facts_rt, ctx, r)
-    port_and_path_checks(df, [walks[i] for i in chain], match.family, ctx, r)
+    port_and_path_checks(df, [walks[i] for i in path], match.family, ctx, r)
+    for i in chain:
+        if i not in path and bases[i].parent in path:
+            _branch(df, bases, walks, i, path, ctx, r)
+
+
+def _ancestry(bases: list[StageBase], i: int) -> list[int]:
+    out = [i]
+    while bases[out[-1]].parent is not None and len(out) <= len(bases):
+        out.append(bases[out[-1]].parent)  # type: ignore[arg-type]
+    return out[::-1]
+
+
+def _descendants(bases: list[StageBase], i: int) -> list[int]:
+    out = [i]
+    for j in range(i + 1, len(bases)):
+        if bases[j].parent in out:
+            out.append(j)
+    return out
+
+
+def _branch(
+    df: Dockerfile,
+    bases: list[StageBase],
+    walks: list[StageWalk],
+    i: int,
+    path: list[int],
+    ctx: Ctx,
+    r: Result,
+) -> None:
+    """A build stage that branches off the final image's ancestry: the ancestry moved to the
+    runtime variant, so a branch that RUNs commands starts FROM the -dev variant instead and
+    repeats the instructions it inherited (the official Next.js layout: base -> deps, base -> runner)."""
+    branch = _descendants(bases, i)
+    if not any(walks[j].needs_dev for j in branch):
+        return
+    root = bases[path[0]]
+    assert root.use is not None
+    match = root.use.match
+    stage = bases[i].stage
+    parent = bases[i].parent
+    assert parent is not None
+    if match.dev is None:
+        r.add(
+            Severity.blocker,
+            stage.from_.start_line,
+            "no-dev-variant",
+            f"stage {stage.label} runs commands, but the catalog has no -dev variant of {match.runtime}",
+            ctx.file,
+        )
+        return
+    _, s, e = image_token(df, stage)
+    r.edit(ctx.file, Edit(s, e, match.dev))
+    inherited = [walks[j] for j in path[: path.index(parent) + 1]]
+    repeated = repeat_text(df, inherited, r, ctx.file, bases[parent].stage.label, match.runtime or "")
+    if repeated:
+        r.edit(ctx.file, Edit(stage.from_.end, stage.from_.end, repeated))
+    for j in branch:
+        stage_edits(df, walks[j], root, ctx, r, users="drop")
+    if match.family == "python":
+        insert_venv(df, [walks[j] for j in branch], ctx, r)
+    r.add(
+        Severity.change,
+        stage.from_.start_line,
+        "branch-dev",
+        f"stage {stage.label} builds on {bases[parent].stage.label}, which moves to {match.runtime}; it RUNs commands, "
+        f"so it starts FROM {match.dev} and repeats {bases[parent].stage.label}'s instructions",
+        ctx.file,
+    )
 
 
 def _pip_system_copies(

@@ -21,8 +21,10 @@ from hardbake.migrate.dfstage import (
     StageBase,
     expose_edits,
     from_edit,
+    image_token,
     insert_venv,
     port_and_path_checks,
+    repeat_text,
     stage_edits,
     templated_ref,
 )
@@ -41,8 +43,18 @@ _BUILDERS = frozenset(
 )
 
 
-def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result) -> None:
-    stage = root.stage
+def split(
+    df: Dockerfile,
+    root: StageBase,
+    walk: StageWalk,
+    ctx: Ctx,
+    r: Result,
+    inherited: tuple[StageWalk, ...] = (),
+) -> None:
+    """Split `walk.stage` (the final stage). `root` is the stage whose image it runs on;
+    `inherited` are the stages between them (root first), when the final stage builds on
+    stages: it then starts FROM the -dev image itself and repeats their instructions."""
+    stage = walk.stage
     assert root.use is not None
     match = root.use.match
     file = ctx.file
@@ -58,11 +70,14 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         return
     facts = stage_edits(df, walk, root, ctx, r, users="keep")
     venv = match.family == "python" and insert_venv(df, [walk], ctx, r)
-    paths = _copy_set(walk, ctx, r)
+    paths = [p for w in inherited for p in _copy_set(w, ctx, r)] + _copy_set(walk, ctx, r)
     if venv:
         paths = [VENV, *paths]
     paths = minimal_paths(paths)
-    workdir = walk.final_workdir
+    workdir = walk.final_workdir or next(
+        (w.final_workdir for w in reversed(inherited) if w.final_workdir), None
+    )
+    everything = [*(s for w in inherited for s in w.steps), *walk.steps]
     rt = RuntimeFacts(
         match.family,
         tuple(paths),
@@ -71,7 +86,7 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         venv or VENV in paths,
         ctx.context,
         root.origin,
-        any(s.inst.keyword == "ENTRYPOINT" for s in walk.steps),
+        any(s.inst.keyword == "ENTRYPOINT" for s in everything),
     )
     for pkg, pline in runtime_packages(facts.installed):
         r.add(
@@ -84,7 +99,14 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         )
 
     dev_name = _dev_name(df, stage.name)
-    from_edit(df, stage, match.dev, match.version, r, file, arg_default=False)
+    if inherited:
+        _, tok_start, tok_end = image_token(df, stage)
+        r.edit(file, Edit(tok_start, tok_end, match.dev))
+        repeated = repeat_text(df, list(inherited), r, file, root.stage.label, match.runtime)
+        if repeated:
+            r.edit(file, Edit(stage.from_.end, stage.from_.end, repeated))
+    else:
+        from_edit(df, stage, match.dev, match.version, r, file, arg_default=False)
     toks = df.words(stage.from_)
     if stage.name:
         _, name_start, name_end = toks[-1]
@@ -99,16 +121,18 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
     moved: list[str] = []
     deleted: list[Edit] = []
     user_at: int | None = None
-    for s in walk.steps:
+    for s in everything:
         inst = s.inst
         if inst.keyword not in MOVED:
             continue
-        start = _comment_block_start(df, inst)
-        deleted.append(Edit(start, inst.end, ""))
-        r.edit(file, deleted[-1])
+        own = s in walk.steps
+        start = _comment_block_start(df, inst) if own else inst.start
+        if own:  # an inherited stage keeps its lines; the final stage's move to the runtime stage
+            deleted.append(Edit(start, inst.end, ""))
+            r.edit(file, deleted[-1])
         comments = df.text[start : inst.start]
         if inst.keyword == "USER":
-            if inst.value[0] != str(NONROOT_UID):
+            if inst.value[0] != str(NONROOT_UID) and own:
                 r.add(
                     Severity.change,
                     inst.start_line,
@@ -133,10 +157,10 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         f"{k('FROM')} {templated_ref(df, stage, match.runtime, match.version) or match.runtime}"
         + (f" {k('AS')} {stage.name}" if stage.name else ""),
     ]
-    lines += [df.raw(s.inst).rstrip("\r\n") for s in walk.steps if s.inst.keyword == "ARG"]
+    lines += [df.raw(s.inst).rstrip("\r\n") for s in everything if s.inst.keyword == "ARG"]
     if workdir:
         lines.append(f"{k('WORKDIR')} {workdir}")
-    lines += [df.raw(s.inst).rstrip("\r\n") for s in walk.steps if s.inst.keyword == "ENV"]
+    lines += [df.raw(s.inst).rstrip("\r\n") for s in everything if s.inst.keyword == "ENV"]
     if venv:
         lines.append(f'{k("ENV")} PATH="{VENV}/bin:$PATH"')
     lines += [_copy_line(k("COPY"), dev_name, chown, p) for p in paths]
@@ -152,7 +176,7 @@ def split(df: Dockerfile, root: StageBase, walk: StageWalk, ctx: Ctx, r: Result)
         f"{', '.join(paths) if paths else 'nothing'}",
         file,
     )
-    port_and_path_checks(df, [walk], match.family, ctx, r)
+    port_and_path_checks(df, [*inherited, walk], match.family, ctx, r)
 
 
 def _moved_text(df: Dockerfile, inst: Instruction, rt: RuntimeFacts, ctx: Ctx, r: Result) -> str:

@@ -19,6 +19,7 @@ from hardbake.migrate.families import NONROOT_UID
 from hardbake.migrate.model import Confidence, Edit, Finding, ImageUse, Severity
 from hardbake.migrate.ports import conf_edits
 from hardbake.migrate.runedits import edit_runs
+from hardbake.migrate.textfile import apply_edits
 
 VENV = "/opt/venv"
 
@@ -349,3 +350,46 @@ def port_and_path_checks(
                     for e in edits:
                         r.edit(rel, e)
                     r.add(Severity.change, s.inst.start_line, "port", msg, ctx.file)
+
+
+#: instructions a repeated ancestry leaves out: image metadata, and what a -dev stage drops
+NOT_REPEATED = frozenset(
+    {
+        "RUN",
+        "USER",
+        "CMD",
+        "ENTRYPOINT",
+        "HEALTHCHECK",
+        "EXPOSE",
+        "STOPSIGNAL",
+        "VOLUME",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+    }
+)
+
+
+def repeat_text(
+    df: Dockerfile, inherited: list[StageWalk], r: Result, file: str, label: str, runtime: str
+) -> str:
+    """The instructions of `inherited` stages, as edited so far, for a stage that now starts FROM
+    the -dev image instead of building on them ("" when there is nothing to repeat)."""
+    own = r.edits.get(file, [])
+    lines = []
+    for w in inherited:
+        for step in w.steps:
+            inst = step.inst
+            if inst.keyword in NOT_REPEATED:
+                continue
+            edits = [
+                Edit(x.start - inst.start, x.end - inst.start, x.text)
+                for x in own
+                if inst.start <= x.start and x.end <= inst.end
+            ]
+            lines.append(apply_edits(df.raw(inst), edits).rstrip("\r\n"))
+    if not lines:
+        return ""
+    nl = df.file.newline
+    head = f"# (hardbake migrate) repeated from stage {label}, which now runs on {runtime}:"
+    return nl.join([head, *lines]) + nl  # inserted after a FROM line, which ends with a newline

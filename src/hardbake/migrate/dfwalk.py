@@ -64,6 +64,14 @@ class StageWalk:
     def runs(self) -> list[Step]:
         return [s for s in self.steps if s.inst.keyword == "RUN"]
 
+    @property
+    def needs_dev(self) -> bool:
+        """Does any RUN need a shell or tools? (A RUN that only creates users is dropped instead.)"""
+        return any(
+            s.scan_error or not s.commands or any(c.program not in USER_TOOLS for c in s.commands)
+            for s in self.runs
+        )
+
     def run_commands(self) -> list[tuple[Step, Command]]:
         return [(s, c) for s in self.runs for c in s.commands]
 

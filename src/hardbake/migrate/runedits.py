@@ -209,6 +209,16 @@ def _apk(
         return
     if kept == 0:
         removed.add(idx)
+        dropped = " ".join(w.text for w in args[sub_i + 1 :] if not w.text.startswith("-"))
+        r.findings.append(
+            Finding(
+                file,
+                line,
+                Severity.change,
+                "apk-apt",
+                f"apk add {dropped} dropped: Debian (glibc) needs none of it",
+            )
+        )
         return
     r.edits.extend(edits)
     what = "apk add -> apt-get install (Debian package names)"

@@ -90,3 +90,36 @@ def overlapping(edits: Sequence[Edit]) -> tuple[Edit, Edit] | None:
         if b.start < a.end or (a.start == a.end == b.start == b.end):
             return a, b
     return None
+
+
+def tidy_blank_lines(text: str, edits: list[Edit]) -> list[Edit]:
+    """Deleting whole lines between two blank lines would leave two blank lines: let each run
+    of adjacent whole-line deletions take one of them along."""
+    deletions = sorted(
+        e for e in set(edits) if e.text == "" and _line_start(text, e.start) and _line_start(text, e.end)
+    )
+    others = [e for e in set(edits) if e not in deletions]
+    merged: list[list[int]] = []
+    for e in deletions:
+        if merged and merged[-1][1] >= e.start:
+            merged[-1][1] = max(merged[-1][1], e.end)
+        else:
+            merged.append([e.start, e.end])
+    out = list(others)
+    for start, end in merged:
+        blank_before = start == 0 or text[:start].endswith(("\n\n", "\n\r\n"))
+        nl = text.find("\n", end)
+        after = text[end : nl + 1] if nl != -1 else ""
+        if (
+            blank_before
+            and after.strip() == ""
+            and after
+            and not any(end <= o.start < nl + 1 for o in others)
+        ):
+            end = nl + 1
+        out.append(Edit(start, end, ""))
+    return out
+
+
+def _line_start(text: str, i: int) -> bool:
+    return i == 0 or i == len(text) or text[i - 1] == "\n"
