@@ -124,3 +124,10 @@ def test_empty_shipped_catalog_maps_nothing(tmp_path: Path, corpus: Path) -> Non
     assert {u["confidence"] for f in json.loads(r.stdout)["files"] for u in f["uses"]} == {"none"}
     r = runner.invoke(app, ["migrate", "scan", str(root), "--catalog", str(tmp_path / "missing")])
     assert r.exit_code == 2 and "not a directory" in flat(r.output)
+
+
+def test_help_renders() -> None:
+    for verb in ("scan", "apply", "plan"):
+        r = runner.invoke(app, ["migrate", verb, "--help"])
+        assert r.exit_code == 0, r.output
+        assert "REGISTRY[/NAMESPACE]" in flat(r.output)

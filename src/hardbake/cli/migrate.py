@@ -37,7 +37,7 @@ RegistryOpt = Annotated[
     str,
     typer.Option(
         "--registry",
-        help="Prefix REGISTRY[/NAMESPACE] under which the hardened images are named PREFIX/<family>:<tag>.",
+        help="Prefix REGISTRY\\[/NAMESPACE] under which the hardened images are named PREFIX/<family>:<tag>.",
     ),
 ]
 CatalogOpt = Annotated[
