@@ -138,7 +138,13 @@ def test_plan_phases_and_order(corpus: Path, mapper: Mapper) -> None:
     assert "Not available locally" in text and "- `python:3.12-slim` -> `hardbake/python:3.13`" in text
     pilot = text.split("## Phase 2")[1].split("## Phase 3")[0]
     # the pilot takes Dockerfiles that convert without blockers, fewest warnings first
-    assert "1. `01-node-alpine-article/Dockerfile`: 1 change, 0 warnings" in pilot
+    assert (
+        "1. `01-node-alpine-article/Dockerfile`: 1 reference to rewrite, 1 further change, 0 warnings"
+        in pilot
+    )
+    assert (
+        f"`hardbake migrate apply {corpus}/dockerfiles/01-node-alpine-article/Dockerfile --dry-run`" in pilot
+    )
     blockers = text.split("## Blockers, file by file")[1]
     assert "### `05-node-npm-start-env/Dockerfile`" in blockers
     assert "### `01-node-alpine-article/Dockerfile`" not in blockers

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from hardbake.migrate.compare import Comparer, Comparison, ImageFigures
 from hardbake.migrate.model import REWRITABLE, Confidence, FileKind, FileReport, Inventory, Severity
@@ -72,8 +73,8 @@ def pairs(inv: Inventory) -> list[tuple[str, str]]:
     """Distinct (original, hardened runtime) pairs to compare, in inventory order."""
     seen: dict[tuple[str, str], None] = {}
     for u in inv.uses:
-        if u.match.runtime and u.match.confidence in (*REWRITABLE, Confidence.suggestion) and u.resolved:
-            seen.setdefault((u.resolved, u.match.runtime), None)
+        if u.hardened and u.match.confidence in (*REWRITABLE, Confidence.suggestion) and u.resolved:
+            seen.setdefault((u.resolved, u.hardened), None)
     return list(seen)
 
 
@@ -114,8 +115,9 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
     out.append(f"- [ ] Convert {len(pilot)} non-critical applications first (they convert without blockers):")
     for i, r in enumerate(pilot, 1):
         out.append(
-            f"  {i}. `{r.report.path}`: {_n(r.changes, 'change')}, {_n(r.warnings, 'warning')} - "
-            f"`hardbake migrate apply {r.report.path} --dry-run`"
+            f"  {i}. `{r.report.path}`: {_n(r.rewritable, 'reference')} to rewrite, "
+            f"{_n(r.changes, 'further change')}, {_n(r.warnings, 'warning')} - "
+            f"`hardbake migrate apply {_where(inv, r.report.path)} --dry-run`"
         )
     if not pilot:
         out.append("  (no Dockerfile converts without a blocker yet: clear the blockers below first)")
@@ -123,9 +125,8 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
         "- [ ] Run parallel security scans of the original and the hardened images (the baseline table above)"
     )
     out.append("- [ ] Validate functionality and performance: build, run, and check what the warnings name:")
-    for r in pilot:
-        for w in r.report.warnings:
-            out.append(f"  - `{w.file}:{w.line}` {w.message}")
+    pilot_warnings = [w for r in pilot for w in r.report.warnings]
+    out += [f"  - `{w.file}:{w.line}` {w.message}" for w in pilot_warnings] or ["  - (no warnings)"]
     out += ["", "## Phase 3: Rollout (week 5-8)", ""]
     rest = [r for r in ranks if r not in pilot]
     out.append("- [ ] Convert staging environments, in this order (fewest blockers first):")
@@ -136,7 +137,9 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
     ]
     deploy = [r for r in ranks if r.report.kind is not FileKind.dockerfile]
     out += ["", "- [ ] Update CI/CD pipelines: the image references they deploy and build"]
-    out += [f"  - `{r.report.path}` ({r.report.kind.value}, {len(r.report.uses)} references)" for r in deploy]
+    out += [
+        f"  - `{r.report.path}` ({r.report.kind.value}, {len(r.report.uses)} references)" for r in deploy
+    ] or ["  - (no Compose file or Kubernetes manifest found)"]
     codes = {f.code for f in inv.findings}
     lessons = [text for code, text in LESSONS.items() if code in codes]
     out.append("- [ ] Train development teams on the differences this repository meets:")
@@ -145,7 +148,9 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
     out.append("- [ ] Convert production workloads: apply the rewrites of the deployment files")
     for r in deploy:
         ports = [f for f in r.report.findings if f.code == "port"]
-        out.append(f"  - `{r.report.path}`" + (f": {len(ports)} port changes" if ports else ""))
+        out.append(f"  - `{r.report.path}`" + (f": {_n(len(ports), 'port change')}" if ports else ""))
+    if not deploy:
+        out.append("  - (no Compose file or Kubernetes manifest found)")
     out.append("- [ ] Implement monitoring (`hardbake monitor`, resource limits)")
     out.append("- [ ] Document lessons learned")
     out += ["", "## Blockers, file by file", ""]
@@ -159,6 +164,11 @@ def render(inv: Inventory, compare: Comparer | None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _where(inv: Inventory, path: str) -> str:
+    root = Path(inv.root)
+    return root.as_posix() if root.is_file() else (root / path).as_posix()
+
+
 def _n(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -166,7 +176,7 @@ def _n(n: int, word: str) -> str:
 def _image_table(inv: Inventory) -> list[str]:
     rows: dict[tuple[str, str, str], list[str]] = {}
     for u in inv.uses:
-        key = (u.reference or u.text, u.match.runtime or "-", u.match.confidence.value)
+        key = (u.reference or u.text, u.hardened or "-", u.match.confidence.value)
         rows.setdefault(key, []).append(u.match.note)
     lines = ["| Image | References | Hardened equivalent | Confidence | Note |", "|---|---|---|---|---|"]
     for (ref, hard, c), notes in sorted(rows.items(), key=lambda kv: (-len(kv[1]), kv[0])):

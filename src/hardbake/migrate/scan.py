@@ -7,7 +7,6 @@ and contributes nothing else; the rest of the tree is still inventoried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from yaml.nodes import Node
@@ -17,13 +16,11 @@ from hardbake.migrate.catalogmap import Mapper
 from hardbake.migrate.discover import discover
 from hardbake.migrate.model import REWRITABLE, Confidence, FileKind, FileReport, Inventory, Problem
 from hardbake.migrate.sources import compose, dockerfile, kubernetes
-from hardbake.migrate.sources.interface import SourceContext, SourceError
-from hardbake.migrate.textfile import MAX_DOCKERFILE_BYTES, MAX_YAML_BYTES, NotText, TextFile, read_text
+from hardbake.migrate.sources.interface import Source, SourceContext, SourceError
+from hardbake.migrate.textfile import MAX_DOCKERFILE_BYTES, MAX_YAML_BYTES, NotText, read_text
 
-Analyser = Callable[[TextFile, str, SourceContext, list[Node]], FileReport]
-
-ANALYSERS: dict[FileKind, Analyser] = {
-    FileKind.dockerfile: lambda tf, rel, ctx, _docs: dockerfile.analyse(tf, rel, ctx),
+ANALYSERS: dict[FileKind, Source] = {
+    FileKind.dockerfile: dockerfile.analyse,
     FileKind.compose: compose.analyse,
     FileKind.kubernetes: kubernetes.analyse,
 }

@@ -3,6 +3,8 @@ the images COPY --from and RUN --mount name, and the conversion's edits and find
 
 from __future__ import annotations
 
+from yaml.nodes import Node
+
 from hardbake.migrate import official
 from hardbake.migrate.dfconvert import convert
 from hardbake.migrate.dfstage import Ctx, StageBase
@@ -14,7 +16,8 @@ from hardbake.migrate.textfile import TextFile
 from hardbake.oci.reference import RegistryRef
 
 
-def analyse(tf: TextFile, rel: str, ctx: SourceContext) -> FileReport:
+def analyse(tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node]) -> FileReport:
+    del docs  # a Dockerfile is not YAML
     try:
         df = parse(tf)
     except DockerfileError as e:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from yaml.nodes import Node
+
 from hardbake.migrate.catalogmap import Mapper
 from hardbake.migrate.model import REWRITABLE, Confidence, FileReport
 from hardbake.migrate.textfile import TextFile
@@ -28,4 +30,6 @@ class SourceError(ValueError):
 
 
 class Source(Protocol):
-    def __call__(self, tf: TextFile, rel: str, ctx: SourceContext, /) -> FileReport: ...
+    """Read one file: `docs` are its YAML documents (composed, bomb-checked), [] for a Dockerfile."""
+
+    def __call__(self, tf: TextFile, rel: str, ctx: SourceContext, docs: list[Node], /) -> FileReport: ...
