@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "monitor": "monitor",
     "diagnose": "diagnose",
     "cost": "cost",
+    "migrate": "migrate",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}
