@@ -32,7 +32,9 @@ def load_extra(paths: list[Path]) -> list[bytes]:
         except OSError as e:
             raise InputError(f"certificate {p}: cannot read ({e.strerror})") from e
         try:
-            certs = x509.load_pem_x509_certificates(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # roots with non-positive serials are still roots
+                certs = x509.load_pem_x509_certificates(data)
         except ValueError as e:
             raise InputError(f"certificate {p}: not a PEM X.509 certificate ({e})") from e
         for c in certs:
