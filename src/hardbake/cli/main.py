@@ -26,6 +26,9 @@ VERB_MODULES: tuple[str, ...] = (
     "sign",
     "attest",
     "verify",
+    "push",
+    "pull",
+    "copy",
     "db",
 )
 
