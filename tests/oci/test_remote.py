@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hardbake.errors import InputError, NetworkError, VerificationError
+from hardbake.errors import InputError, NetworkError
 from hardbake.oci import Filesystem, layout
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.errors import DigestMismatch
@@ -100,10 +100,10 @@ def test_tampered_registry_blob_is_refused(registry: LocalRegistry, store: BlobS
     path.write_bytes(bytes(data))
     with (
         open_image(parse_image_ref(f"{registry.host}/t/app:v1")) as back,
-        pytest.raises(VerificationError, match="digest mismatch"),
+        pytest.raises(DigestMismatch, match="expected digest"),
     ):
         Filesystem.scan(back)
-    with pytest.raises(VerificationError, match="digest mismatch"):
+    with pytest.raises(DigestMismatch, match="expected digest"):
         write_image(
             open_any(parse_image_ref(f"{registry.host}/t/app:v1")),
             parse_image_ref(f"oci:{tmp_path / 'x'}:v1"),

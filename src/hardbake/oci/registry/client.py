@@ -167,9 +167,12 @@ class RegistryClient:
         self.fetch_blob_to(repo, digest, buf)
         return buf.getvalue()
 
-    def open_blob(self, repo: str, digest: str, size: int | None = None) -> BlobStream:
-        """Blob `digest` as a lazy stream (resumed after a lost connection, verified at its end)."""
-        return BlobStream(self, repo, digest, size)
+    def open_blob(
+        self, repo: str, digest: str, size: int | None = None, *, verify: bool = True
+    ) -> BlobStream:
+        """Blob `digest` as a lazy stream (resumed after a lost connection, verified at its end
+        unless `verify=False` says the caller hashes the bytes itself)."""
+        return BlobStream(self, repo, digest, size, verify=verify)
 
     def check_blob(self, repo: str, digest: str) -> int:
         """Read blob `digest` through without keeping it; raises VerificationError on a mismatch."""
