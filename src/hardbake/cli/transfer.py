@@ -124,14 +124,16 @@ def render(result: CopyResult, fmt: str, output: Path | None) -> None:
     out.print(
         f"digest {result.descriptor.digest}; blobs: {blobs['copied']} copied "
         f"({result.blobs.bytes_copied:,} bytes), {blobs['exists']} already there, "
-        f"{blobs['mounted']} mounted; {result.seconds:.1f} s"
+        f"{blobs['mounted']} mounted; {result.seconds:.1f} s",
+        highlight=False,
     )
     if result.referrers:
         merged = sum(1 for r in result.referrers if r.merged)
         tags = sum(1 for r in result.referrers if r.kind == "tag")
         out.print(
             f"referrers: {tags} cosign tags, {len(result.referrers) - tags} OCI referrers"
-            + (f" ({merged} merged into tags the destination had)" if merged else "")
+            + (f" ({merged} merged into tags the destination had)" if merged else ""),
+            highlight=False,
         )
     if result.referrers_skipped:
         err.print(f"[yellow]note:[/] {escape(result.referrers_skipped)}")
