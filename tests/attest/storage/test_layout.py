@@ -150,3 +150,25 @@ def test_rejects_another_key(signed: tuple[LayoutStore, str], other_key: Signing
         c.name for c in verify(store, "v1", VerifyPolicy(other_key.public, require=("provenance",))).failures
     }
     assert {"signature", "attestation:provenance"} <= failed
+
+
+def test_sign_and_attest_a_fresh_build(tmp_path: Path, key: SigningKey) -> None:
+    """What `build --sign` does: sign the index and its platforms, provenance on the index,
+    an SBOM on each platform image."""
+    idx = random_index(BlobStore(tmp_path / "store", fsync=False), files=2, max_size=500)
+    layout.write(tmp_path / "lay", idx, tags=["3.13"])
+    store = LayoutStore(tmp_path / "lay", identity="hardbake/python")
+    platforms = [str(d.digest) for d in idx.index_manifest().manifests]
+    done = signing.sign_and_attest(
+        store,
+        "3.13",
+        key,
+        [
+            signing.Attestation(predicates.SLSA_PROVENANCE_V1, PROVENANCE),
+            *(signing.Attestation(predicates.SPDX, {"spdxVersion": "SPDX-2.3"}, d) for d in platforms),
+        ],
+    )
+    assert [a.kind for a in done] == ["signature"] * 3 + ["attestation"] * 3
+    assert verify(store, "3.13", VerifyPolicy(key.public, require=("provenance",))).ok
+    for d in platforms:
+        assert verify(store, d, VerifyPolicy(key.public, require=("sbom",))).ok
