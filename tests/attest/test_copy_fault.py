@@ -24,7 +24,7 @@ from hardbake.oci import layout
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.descriptor import Descriptor
 from hardbake.oci.image import Image
-from hardbake.oci.progress import TransferProgress
+from hardbake.oci.progress import Outcome, TransferProgress
 from hardbake.oci.reference import parse_image_ref
 from hardbake.oci.registry import RetryPolicy
 from hardbake.oci.remote import RegistryAccess
@@ -35,17 +35,23 @@ CHUNK = 512 * 1024
 
 
 class _KillAfter(TransferProgress):
-    """Kills the registry once `after` bytes of some blob have gone up; restarts it `restart` s later."""
+    """Kills the registry once some blob is complete and `after` bytes of another have gone
+    up; restarts it `restart` seconds later (or never)."""
 
     def __init__(self, reg: LocalRegistry, after: int, restart: float | None) -> None:
         self.reg, self.after, self.restart = reg, after, restart
         self.killed = threading.Event()
         self.restarted = threading.Event()
         self._lock = threading.Lock()
+        self._complete = 0
+
+    def finished(self, desc: Descriptor, outcome: Outcome) -> None:
+        with self._lock:
+            self._complete += 1
 
     def advanced(self, desc: Descriptor, done: int) -> None:
         with self._lock:
-            if self.killed.is_set() or done < self.after:
+            if self.killed.is_set() or done < self.after or not self._complete:
                 return
             self.reg.stop()
             self.killed.set()
