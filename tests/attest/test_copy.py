@@ -27,6 +27,7 @@ from hardbake.oci.digest import Digest
 from hardbake.oci.image import ImageIndex
 from hardbake.oci.platform import Platform
 from hardbake.oci.reference import parse_image_ref
+from hardbake.oci.registry import digests
 from hardbake.oci.remote import RegistryAccess
 from hardbake.testing.cli import run_hardbake
 from hardbake.testing.cosign import REGISTRY_FLAGS, run_cosign
@@ -61,6 +62,10 @@ def _signed_layout(root: Path, tmp: Path, key: SigningKey, binaries: dict[str, P
         SBOM_ARTIFACT, [mutate.Blob(SBOM_ARTIFACT, b'{"spdxVersion":"SPDX-2.3"}')], subject=idx.descriptor()
     )
     layout.write(root, sbom)  # a plain OCI 1.1 referrer, unsigned
+    # and cosign's older `cosign attach sbom` place: a `sha256-<hex>.sbom` tag
+    blob = store.push_blob(b'{"spdxVersion":"SPDX-2.3"}')
+    layer = cosign.Layer(str(blob["digest"]), int(blob["size"]), "text/spdx+json", {})
+    cosign.append_to_tag(store, digests.tag_of(str(idx.digest())) + ".sbom", layer)
     return idx
 
 
@@ -89,7 +94,7 @@ def test_push_pull_verify_run(
     pushed = json.loads(r.stdout)
     assert pushed["digest"] == str(idx.digest()) and len(pushed["manifests"]) == 3
     kinds = sorted((x["kind"], x["name"].split(".")[-1]) for x in pushed["referrers"])
-    assert kinds.count(("tag", "sig")) == 3 and kinds.count(("tag", "att")) == 1
+    assert kinds.count(("tag", "sig")) == 3 and kinds.count(("tag", "att")) == 1 and ("tag", "sbom") in kinds
     assert sum(1 for x in pushed["referrers"] if x["kind"] == "referrer") == 3 + 3 + 1  # sigs, atts, sbom
 
     for args in (("verify",), ("verify-attestation", "--type", "slsaprovenance1")):
