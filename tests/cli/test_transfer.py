@@ -51,3 +51,15 @@ def test_push_with_docker_config_pull_with_flags(locked_registry: LocalRegistry,
         "pull", target, f"oci:{tmp_path / 'x'}:v1", "--username", "alice", "--password", "no", home=tmp_path
     )
     assert r.returncode == 2 and "refused" in r.stderr
+
+
+@pytest.mark.parametrize("verb", ["push", "pull", "copy", "sign", "attest", "verify"])
+def test_help_renders(verb: str) -> None:
+    """Help texts are rich markup: a stray `[/x]` would crash `--help`."""
+    from typer.testing import CliRunner
+
+    from hardbake.cli.main import app
+
+    result = CliRunner().invoke(app, [verb, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output

@@ -31,7 +31,7 @@ from hardbake.oci.remote import RegistryAccess
 
 INSECURE_HELP = "Allow plain HTTP to a non-loopback registry (loopback registries always may use it)."
 PLATFORM_HELP = (
-    "Copy only this platform's image (os/arch[/variant]); default: the whole index, every platform. "
+    "Copy only this platform's image (os/arch or os/arch/variant); default: the whole index, every platform. "
     "docker-archive: and docker-daemon: destinations take this platform, default this host's."
 )
 NO_REFERRERS_HELP = "Copy the image only, not its signatures, attestations and SBOMs."
