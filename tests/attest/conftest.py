@@ -11,6 +11,7 @@ import pytest
 from hardbake.attest.keys import SigningKey, write_key_pair
 from hardbake.oci.registry import CredentialSource, RegistryClient
 from hardbake.testing.cosign import cosign_path
+from hardbake.testing.images import build_go_binary
 from hardbake.testing.registry import LocalRegistry
 
 PASSWORD = b"correct horse battery staple"
@@ -47,3 +48,10 @@ def keydir(tmp_path_factory: pytest.TempPathFactory, key: SigningKey) -> Path:
 def client(registry: LocalRegistry) -> Iterator[RegistryClient]:
     with httpx.Client(timeout=30) as http:
         yield RegistryClient(registry.host, http, CredentialSource())
+
+
+@pytest.fixture(scope="session")
+def go_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The test program as static linux/amd64 and linux/arm64 binaries."""
+    d = tmp_path_factory.mktemp("go")
+    return {arch: build_go_binary(d / f"app-{arch}", goarch=arch) for arch in ("amd64", "arm64")}

@@ -9,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hardbake.oci import layout
+from hardbake.oci.blobs import BlobStore
 from hardbake.oci.registry import RegistryClient
 from hardbake.testing.cosign import REGISTRY_FLAGS, run_cosign
+from hardbake.testing.images import random_image
 from hardbake.testing.registry_images import push_image
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -93,9 +96,21 @@ def test_usage_errors(client: RegistryClient, tmp_path: Path) -> None:
     hardbake("key", "generate", "--out-dir", str(tmp_path / "k"), home=tmp_path)
     pub = str(tmp_path / "k" / "cosign.pub")
     r = hardbake("verify", f"oci:{tmp_path}/layout:v1", "--key", pub, home=tmp_path)
-    assert r.returncode == 2 and "not supported yet" in r.stderr
-    r = hardbake("verify", f"{client.registry}/cli/none:v1", "--key", pub, "--keyring", pub, home=tmp_path)
-    assert r.returncode == 2 and "--keyring" in r.stderr
+    assert r.returncode == 2 and "not an OCI image layout" in r.stderr
+    r = hardbake("verify", f"docker-archive:{tmp_path}/x.tar", "--key", pub, home=tmp_path)
+    assert r.returncode == 2 and "signatures live in a registry or an OCI layout" in r.stderr
+    r = hardbake(
+        "verify",
+        f"{client.registry}/cli/none:v1",
+        "--key",
+        pub,
+        "--keyring",
+        f"{tmp_path}/no.gpg",
+        home=tmp_path,
+    )
+    assert r.returncode == 2 and "keyring" in r.stderr and "does not exist" in r.stderr
+    r = hardbake("verify", f"{client.registry}/cli/none:v1", "--key", pub, "--suite", "trixie", home=tmp_path)
+    assert r.returncode == 2 and "--suite only means something with --keyring" in r.stderr
     r = hardbake(
         "sign",
         f"{client.registry}/cli/app:v1",
@@ -125,3 +140,39 @@ def test_attest_refuses_a_swapped_predicate_file(client: RegistryClient, tmp_pat
         home=tmp_path,
     )
     assert r.returncode == 2 and "is not an SPDX JSON document" in r.stderr
+
+
+def test_sign_attest_verify_copy_a_layout(tmp_path: Path) -> None:
+    """The verbs on oci:DIR:TAG; `copy` to another layout carries signatures and attestations."""
+    hardbake("key", "generate", "--out-dir", str(tmp_path / "k"), home=tmp_path)
+    key, pub = str(tmp_path / "k/cosign.key"), str(tmp_path / "k/cosign.pub")
+    img = random_image(BlobStore(tmp_path / "store", fsync=False), files=2, max_size=500)
+    layout.write(tmp_path / "lay", img, tags=["v1"])
+    lay = f"oci:{tmp_path / 'lay'}:v1"
+    r = hardbake("sign", lay, "--key", key, "--identity", "registry.example/app", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["subject"] == str(img.digest())
+    pred = tmp_path / "hardening.json"
+    pred.write_text(json.dumps({"shells": {"count": 0, "paths": []}}))
+    args = ("--predicate-type", "hardening", "--predicate", str(pred))
+    assert hardbake("attest", lay, "--key", key, *args, home=tmp_path).returncode == 0
+    r = hardbake("copy", lay, f"oci:{tmp_path / 'copy'}:v2", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["referrers"]) == 4  # .sig, .att, and their referrers
+    for ref in (lay, f"oci:{tmp_path / 'copy'}:v2", f"oci:{tmp_path / 'copy'}"):
+        r = hardbake("verify", ref, "--key", pub, "--require", "hardening", home=tmp_path)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "registry.example/app" in r.stdout  # the identity the payload names
+
+
+def test_transfer_usage_errors(client: RegistryClient, tmp_path: Path) -> None:
+    r = hardbake("push", f"oci:{tmp_path}/x:v1", f"oci:{tmp_path}/y:v1", home=tmp_path)
+    assert r.returncode == 2 and "push needs a registry destination" in r.stderr
+    r = hardbake("pull", f"oci:{tmp_path}/x:v1", f"oci:{tmp_path}/y:v1", home=tmp_path)
+    assert r.returncode == 2 and "pull reads from a registry" in r.stderr
+    r = hardbake("pull", f"{client.registry}/a/b:v1", home=tmp_path)
+    assert r.returncode == 2 and "pull needs a destination" in r.stderr
+    r = hardbake("pull", f"{client.registry}/a/b:v1", f"oci:{tmp_path}/y:v1", home=tmp_path)
+    assert r.returncode == 2 and "not found" in r.stderr and not (tmp_path / "y").exists()
+    r = hardbake("sign", f"{client.registry}/a/b:v1", "--key", "k", "--identity", "x", home=tmp_path)
+    assert r.returncode == 2

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from hardbake.errors import InputError
 from hardbake.oci import layout
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.errors import ImageError
@@ -17,6 +16,7 @@ from hardbake.oci.reference import parse_image_ref
 from hardbake.oci.transport import open_any, open_image, write_image
 from hardbake.oci.validate import validate_image
 from hardbake.testing.images import random_image, random_index
+from hardbake.testing.registry import LocalRegistry
 
 
 def test_layout_and_archive_refs(tmp_path: Path, store: BlobStore) -> None:
@@ -57,12 +57,14 @@ def test_an_index_gives_the_requested_platform_to_single_platform_outputs(
     assert not (tmp_path / "x.tar").exists()
 
 
-def test_registry_refs_are_a_clear_seam(store: BlobStore) -> None:
-    with pytest.raises(InputError, match="registry client is not available yet") as e:
-        open_image(parse_image_ref("127.0.0.1:5000/hardbake/python:3.13"))
-    assert "docker-daemon:127.0.0.1:5000/hardbake/python:3.13" in e.value.diagnostics()
-    with pytest.raises(InputError, match="not available yet"):
-        write_image(random_image(store), parse_image_ref("python:3.13"))
+def test_registry_refs(registry: LocalRegistry, store: BlobStore) -> None:
+    idx = random_index(store)
+    ref = parse_image_ref(f"{registry.host}/hardbake/python:3.13")
+    assert write_image(idx, ref).digest == idx.digest()
+    assert isinstance(open_any(ref), ImageIndex)
+    with open_image(ref, Platform.parse("linux/arm64")) as arm:
+        assert arm.platform() == Platform("linux", "arm64", "v8")
+        validate_image(arm)
 
 
 def test_missing_things_are_input_errors(tmp_path: Path, store: BlobStore) -> None:

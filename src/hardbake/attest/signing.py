@@ -10,6 +10,7 @@ the backend keeps the referrers visible (API or `sha256-<hex>` fallback index).
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,3 +131,31 @@ def attest_image(
     manifest = store.resolve(reference)
     envelope = make_envelope(store.identity, manifest.digest, predicate_type, predicate, key)
     return attach_envelope(store, manifest, envelope, predicate_type, referrers)
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A predicate to attach: about `subject` (a manifest digest, e.g. one platform's image
+    for its SBOM), or about the reference being signed when `subject` is None."""
+
+    predicate_type: str
+    predicate: dict[str, Any]
+    subject: str | None = None
+
+
+def sign_and_attest(
+    store: ArtifactStore,
+    reference: str,
+    key: SigningKey,
+    attestations: Sequence[Attestation] = (),
+    options: SignOptions | None = None,
+) -> list[Attached]:
+    """Sign what `reference` resolves to (an index with every platform manifest) and attach
+    each attestation: what `hardbake build --sign` does to the layout it has just written."""
+    options = options or SignOptions()
+    done = sign_image(store, reference, key, options)
+    for a in attestations:
+        done.append(
+            attest_image(store, a.subject or reference, key, a.predicate_type, a.predicate, options.referrers)
+        )
+    return done

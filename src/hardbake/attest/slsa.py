@@ -19,6 +19,7 @@ from hardbake import __version__
 
 BUILDER_ID = "https://hardbake.dev/builder/v1"
 BUILD_TYPE = "https://hardbake.dev/build/v1"
+DEB_MEDIA_TYPE = "application/vnd.debian.binary-package"
 
 
 class ResourceDescriptor(BaseModel):
@@ -101,15 +102,30 @@ def build_level(hosted: bool) -> tuple[int, str]:
     )
 
 
-def deb_dependency(name: str, version: str, arch: str, url: str, sha256: str) -> ResourceDescriptor:
-    """A resolved .deb: its URL and sha256, named by its Debian purl."""
+def deb_dependency(
+    name: str,
+    version: str,
+    arch: str,
+    url: str,
+    sha256: str,
+    *,
+    suite: str | None = None,
+    repository: str | None = None,
+) -> ResourceDescriptor:
+    """A resolved .deb: its URL and sha256, named by its Debian purl.
+
+    `suite` (the lock's suite, e.g. `trixie-security`) and `repository` (the lock's logical
+    repository name) go into `annotations`: `verify --keyring` reads the suite to know which
+    signed Packages index must list the .deb."""
+    annotations = {k: v for k, v in (("suite", suite), ("repository", repository)) if v}
     return ResourceDescriptor.model_validate(
         {
             "uri": url,
             "digest": {"sha256": sha256},
             "name": f"pkg:deb/debian/{name}@{version}?arch={arch}",
             "downloadLocation": url,
-            "mediaType": "application/vnd.debian.binary-package",
+            "mediaType": DEB_MEDIA_TYPE,
+            "annotations": annotations or None,
         }
     )
 

@@ -12,6 +12,8 @@ from hardbake.attest.predicates import ALIASES, check_body, predicate_type
 from hardbake.attest.signing import attest_image
 from hardbake.cli.output import dumps_json, err, out, pick_format
 from hardbake.cli.supplychain import (
+    IDENTITY_HELP,
+    IMAGE_HELP,
     INSECURE_HELP,
     PASSWORD_HELP,
     USERNAME_HELP,
@@ -23,7 +25,7 @@ from hardbake.errors import InputError
 
 
 def attest(
-    image: Annotated[str, typer.Argument(help="Registry reference: HOST/REPO:TAG or HOST/REPO@sha256:...")],
+    image: Annotated[str, typer.Argument(help=IMAGE_HELP)],
     key: Annotated[Path, typer.Option("--key", help="Private key: cosign.key or a PEM (PKCS#8/SEC1) key.")],
     ptype: Annotated[
         str,
@@ -37,6 +39,7 @@ def attest(
     no_referrers: Annotated[
         bool, typer.Option("--no-referrers", help="Write only the cosign .att tag.")
     ] = False,
+    identity: Annotated[str | None, typer.Option("--identity", help=IDENTITY_HELP)] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help=INSECURE_HELP)] = False,
     username: Annotated[str | None, typer.Option("--username", help=USERNAME_HELP)] = None,
     password: Annotated[str | None, typer.Option("--password", help=PASSWORD_HELP)] = None,
@@ -59,7 +62,7 @@ def attest(
     check_body(uri, body)
     signer = signing_key(key)
     with http_client() as http:
-        opened = open_image(image, http, insecure, username, password)
+        opened = open_image(image, http, insecure, username, password, identity)
         done = attest_image(opened.store, opened.reference, signer, uri, body, referrers=not no_referrers)
     if chosen == "json":
         out.print(dumps_json(done.__dict__), end="", highlight=False)

@@ -43,6 +43,9 @@ COMMANDS: dict[str, str] = {
     "diagnose": "diagnose",
     "cost": "cost",
     "migrate": "migrate",
+    "push": "push",
+    "pull": "pull",
+    "copy": "copy",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}

@@ -10,6 +10,8 @@ import typer
 from hardbake.attest.signing import SignOptions, sign_image
 from hardbake.cli.output import dumps_json, err, out, pick_format
 from hardbake.cli.supplychain import (
+    IDENTITY_HELP,
+    IMAGE_HELP,
     INSECURE_HELP,
     PASSWORD_HELP,
     USERNAME_HELP,
@@ -31,7 +33,7 @@ def _annotations(pairs: list[str]) -> dict[str, str]:
 
 
 def sign(
-    image: Annotated[str, typer.Argument(help="Registry reference: HOST/REPO:TAG or HOST/REPO@sha256:...")],
+    image: Annotated[str, typer.Argument(help=IMAGE_HELP)],
     key: Annotated[Path, typer.Option("--key", help="Private key: cosign.key or a PEM (PKCS#8/SEC1) key.")],
     annotation: Annotated[
         list[str] | None, typer.Option("-a", "--annotation", help="KEY=VALUE added to the signed payload.")
@@ -42,6 +44,7 @@ def sign(
     no_referrers: Annotated[
         bool, typer.Option("--no-referrers", help="Write only the cosign .sig tag.")
     ] = False,
+    identity: Annotated[str | None, typer.Option("--identity", help=IDENTITY_HELP)] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help=INSECURE_HELP)] = False,
     username: Annotated[str | None, typer.Option("--username", help=USERNAME_HELP)] = None,
     password: Annotated[str | None, typer.Option("--password", help=PASSWORD_HELP)] = None,
@@ -57,7 +60,7 @@ def sign(
         _annotations(annotation or []), recursive=not no_recursive, referrers=not no_referrers
     )
     with http_client() as http:
-        opened = open_image(image, http, insecure, username, password)
+        opened = open_image(image, http, insecure, username, password, identity)
         done = sign_image(opened.store, opened.reference, signer, options)
     if chosen == "json":
         out.print(dumps_json([a.__dict__ for a in done]), end="", highlight=False)

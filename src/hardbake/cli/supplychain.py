@@ -58,13 +58,32 @@ def http_client() -> httpx.Client:
 
 
 def open_image(
-    text: str, http: httpx.Client, insecure: bool, username: str | None, password: str | None
+    text: str,
+    http: httpx.Client,
+    insecure: bool,
+    username: str | None,
+    password: str | None,
+    identity: str | None = None,
 ) -> Opened:
     ref = parse_image_ref(text)
     creds: CredentialSource | None = None
     if isinstance(ref, RegistryRef):
         creds = resolve_credentials(ref.registry, username, password)
-    return open_store(text, http, creds, insecure)
+        if identity is not None:
+            raise InputError(
+                "--identity names an image in an OCI layout; a registry image is named by its repository"
+            )
+    return open_store(text, http, creds, insecure, identity)
+
+
+IMAGE_HELP = (
+    "The image: REGISTRY/REPO:TAG, REGISTRY/REPO@sha256:..., or an OCI layout oci:DIR[:TAG] "
+    "(signatures stored in the layout, carried along by push)."
+)
+IDENTITY_HELP = (
+    "For oci:DIR images: the name the image will be published under (cosign's "
+    "docker-reference in the signed payload), e.g. registry.example/team/app. Default: oci:<dir name>."
+)
 
 
 INSECURE_HELP = "Allow plain HTTP to a non-loopback registry (loopback registries always may use it)."

@@ -9,9 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from hardbake import paths
+from hardbake.attest.dependencies import ArchiveDependencyCheck
 from hardbake.attest.verify import VerifyPolicy, verify
 from hardbake.cli.output import dumps_json, emit, out, pick_format
 from hardbake.cli.supplychain import (
+    IMAGE_HELP,
     INSECURE_HELP,
     PASSWORD_HELP,
     USERNAME_HELP,
@@ -27,7 +30,7 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 
 def verify_cmd(
-    image: Annotated[str, typer.Argument(help="Registry reference: HOST/REPO:TAG or HOST/REPO@sha256:...")],
+    image: Annotated[str, typer.Argument(help=IMAGE_HELP)],
     key: Annotated[Path, typer.Option("--key", help="Public key (cosign.pub, PEM).")],
     require: Annotated[
         list[str] | None,
@@ -44,7 +47,18 @@ def verify_cmd(
         Path | None,
         typer.Option(
             "--keyring",
-            help="Check resolved .debs against Packages indices signed by this keyring (not yet).",
+            help="OpenPGP keyring of the archive keys you trust (e.g. "
+            "/usr/share/keyrings/debian-archive-keyring.gpg): every .deb the provenance resolved "
+            "must be listed, with its sha256, in a Packages index whose InRelease one of these "
+            "keys signed. Implies a verified provenance.",
+        ),
+    ] = None,
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suite",
+            help="With --keyring: suites to look .debs up in when the provenance does not name "
+            "their suite (comma-separated or repeated).",
         ),
     ] = None,
     no_content: Annotated[
@@ -57,22 +71,33 @@ def verify_cmd(
     json_flag: Annotated[bool, typer.Option("--json", help="Alias of --format json.")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the report to FILE.")] = None,
 ) -> None:
-    """Verify IMAGE: the signature over the digest it resolves to (and every platform
-    manifest of an index), each required attestation's DSSE signature and subject digest,
-    the provenance's builder id, and that every blob matches its digest. Exit 0 only if all
-    hold; 1 with the failing checks listed otherwise."""
+    """Verify IMAGE (in a registry or an OCI layout): the signature over the digest it
+    resolves to (and every platform manifest of an index), each required attestation's DSSE
+    signature and subject digest, the provenance's builder id, with --keyring that every
+    resolved .deb is in an archive index signed by a trusted key, and that every blob
+    matches its digest. Exit 0 only if all hold; 1 with the failing checks listed otherwise."""
     chosen = pick_format(fmt, json_flag)
-    if keyring is not None:
-        raise InputError(
-            "--keyring is not supported yet: checking resolved packages against signed archive "
-            "indices arrives with the archive client"
-        )
-    policy = VerifyPolicy(
-        verifying_key(key), require=_split(require or []), builder_id=builder_id, check_content=not no_content
+    if suite and keyring is None:
+        raise InputError("--suite only means something with --keyring")
+    deps = (
+        ArchiveDependencyCheck(keyring, paths.cache_dir(), suites=_split(suite or []))
+        if keyring is not None
+        else None
     )
-    with http_client() as http:
-        opened = open_image(image, http, insecure, username, password)
-        result = verify(opened.store, opened.reference, policy)
+    policy = VerifyPolicy(
+        verifying_key(key),
+        require=_split(require or []),
+        builder_id=builder_id,
+        check_content=not no_content,
+        dependency_check=deps,
+    )
+    try:
+        with http_client() as http:
+            opened = open_image(image, http, insecure, username, password)
+            result = verify(opened.store, opened.reference, policy)
+    finally:
+        if deps is not None:
+            deps.close()
     if chosen == "json":
         emit(dumps_json(result.to_json()), output)
     else:

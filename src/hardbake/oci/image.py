@@ -18,7 +18,8 @@ context managers.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, TypeVar
 
@@ -88,6 +89,10 @@ class Layer(abc.ABC):
     def descriptor(self) -> Descriptor:
         return Descriptor(self.media_type(), self.digest(), self.size())
 
+    def local_path(self) -> Path | None:
+        """The file holding the compressed blob, if it lives in one (see `Image.local_blob`)."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.diff_id()}>"
 
@@ -121,12 +126,19 @@ class Image(_Closeable, abc.ABC):
         """What an index (or index.json) says about this image: platform and artifactType too."""
         m = self.manifest()
         platform = None if m.is_artifact else self.platform()
-        artifact_type = m.artifact_type or (m.config.media_type if m.is_artifact else None)
+        config_type = m.config.media_type if m.config.media_type not in mt.CONFIG_TYPES else None
+        artifact_type = m.artifact_type or config_type
         return Descriptor(m.media_type, self.digest(), len(self.raw_manifest()), {}, platform, artifact_type)
 
     def open_blob(self, desc: Descriptor) -> BinaryIO:
         """A verifying stream over any blob the manifest names (config or layer)."""
         return VerifyingReader(self._open_raw(desc), desc.digest, desc.size, f"blob {desc.digest} of {self}")  # type: ignore[return-value]
+
+    def local_blob(self, desc: Descriptor) -> Path | None:
+        """A file holding exactly the stored bytes of `desc`, if this source has one (a layout,
+        a blob store): sinks that need random access (chunked, resumable uploads) read it in
+        place instead of copying it. Unverified: the receiver checks the digest."""
+        return None
 
     def config_digest(self) -> Digest:
         """The config blob's digest: what Docker calls the image ID."""
@@ -200,6 +212,9 @@ class _ManifestLayer(Layer):
     def compressed(self) -> BinaryIO:
         return self._image.open_blob(self._desc)
 
+    def local_path(self) -> Path | None:
+        return self._image.local_blob(self._desc)
+
 
 class ImageIndex(_Closeable, abc.ABC):
     """An index: a list of manifests (platforms of one image, or anything else)."""
@@ -247,3 +262,30 @@ class ImageIndex(_Closeable, abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def walk(obj: Image | ImageIndex) -> Iterator[Image | ImageIndex]:
+    """Every manifest of `obj` (itself included), children before their index, each once."""
+    seen: set[Digest] = set()
+
+    def visit(node: Image | ImageIndex) -> Iterator[Image | ImageIndex]:
+        if node.digest() in seen:
+            return
+        seen.add(node.digest())
+        if isinstance(node, ImageIndex):
+            for _, child in node.children():
+                yield from visit(child)
+        yield node
+
+    yield from visit(obj)
+
+
+def blobs_of(obj: Image | ImageIndex) -> dict[Digest, tuple[Image, Descriptor]]:
+    """The config and layer blobs of every image in `obj`, each once, with an image that has it."""
+    out: dict[Digest, tuple[Image, Descriptor]] = {}
+    for node in walk(obj):
+        if isinstance(node, Image):
+            m = node.manifest()
+            for d in (m.config, *m.layers):
+                out.setdefault(d.digest, (node, d))
+    return out

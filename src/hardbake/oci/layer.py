@@ -65,6 +65,9 @@ class BlobLayer(Layer):
     def compressed(self) -> BinaryIO:
         return self.store.open(self._desc.digest, self._desc.size, f"layer {self._desc.digest}")
 
+    def local_path(self) -> Path | None:
+        return self.path
+
 
 def _workers(workers: int | None) -> int:
     return max(1, workers if workers is not None else (os.cpu_count() or 1))

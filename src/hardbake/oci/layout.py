@@ -18,6 +18,7 @@ import fcntl
 import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,8 +29,9 @@ from hardbake.oci.blobs import BlobStore
 from hardbake.oci.descriptor import Descriptor
 from hardbake.oci.digest import Digest
 from hardbake.oci.errors import ImageError
-from hardbake.oci.image import Image, ImageIndex, memo
+from hardbake.oci.image import Image, ImageIndex, blobs_of, memo, walk
 from hardbake.oci.manifest import Index, Manifest
+from hardbake.oci.progress import Observed, TransferProgress
 
 _REF_NAME = re.compile(r"[A-Za-z0-9]+(?:[-._:@/+]+[A-Za-z0-9]+)*")
 _LAYOUT_FILE = canonical.dumps({"imageLayoutVersion": mt.OCI_LAYOUT_VERSION})
@@ -144,28 +146,55 @@ class Layout:
         return len(seen)
 
     # -- writing ---------------------------------------------------------------------------
-    def _put_image(self, image: Image) -> Descriptor:
-        m = image.manifest()
-        for desc in (m.config, *m.layers):
-            if not self.blobs.has(desc.digest, desc.size):
-                with image.open_blob(desc) as src:
-                    self.blobs.ingest(src, desc.digest, desc.size)
-        self.blobs.write_bytes(image.raw_manifest())
-        return image.descriptor()
+    def _ingest(self, image: Image, desc: Descriptor, progress: TransferProgress) -> None:
+        if self.blobs.has(desc.digest, desc.size):
+            progress.finished(desc, "exists")
+            return
+        progress.started(desc)
+        with image.open_blob(desc) as src:
+            self.blobs.ingest(Observed(src, desc, progress), desc.digest, desc.size)  # type: ignore[arg-type]
+        progress.finished(desc, "copied")
 
-    def _put(self, obj: Image | ImageIndex) -> Descriptor:
-        if isinstance(obj, Image):
-            return self._put_image(obj)
-        for _, child in obj.children():
-            self._put(child)
-        self.blobs.write_bytes(obj.raw_manifest())
+    def _put(self, obj: Image | ImageIndex, progress: TransferProgress, workers: int) -> Descriptor:
+        """Every blob (`workers` at a time), then every manifest, children before their index."""
+        items = list(blobs_of(obj).values())
+        if workers > 1 and len(items) > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hardbake-layout") as pool:
+                futures = [pool.submit(self._ingest, image, d, progress) for image, d in items]
+                try:
+                    for f in futures:
+                        f.result()
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        else:
+            for image, d in items:
+                self._ingest(image, d, progress)
+        for node in walk(obj):
+            self.blobs.write_bytes(node.raw_manifest())
         return obj.descriptor()
 
-    def add(self, obj: Image | ImageIndex, tags: Sequence[str] = ()) -> Descriptor:
+    def add(
+        self,
+        obj: Image | ImageIndex,
+        tags: Sequence[str] = (),
+        *,
+        progress: TransferProgress | None = None,
+        workers: int = 1,
+    ) -> Descriptor:
         """Write `obj`'s blobs, then list it in index.json under each tag (or untagged)."""
         for tag in tags:
             _check_tag(tag)
-        desc = self._put(obj)
+        desc = self._put(obj, progress or TransferProgress(), workers)
+        self.record(desc, tags)
+        return desc
+
+    def record(self, desc: Descriptor, tags: Sequence[str] = ()) -> None:
+        """List a manifest whose blobs are all stored in index.json: under each tag (moving
+        the tag if it named something else), or once untagged when `tags` is empty."""
+        for tag in tags:
+            _check_tag(tag)
         with self._locked():
             current = self.index()
             entries = list(current.manifests)
@@ -181,7 +210,6 @@ class Layout:
                     entries.append(tagged)
             new = Index(manifests=tuple(entries), annotations=current.annotations)
             atomic.write_bytes(self.root / "index.json", new.to_bytes())
-        return desc
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -206,17 +234,27 @@ def _init(root: Path) -> None:
         atomic.write_bytes(root / "index.json", Index().to_bytes())
 
 
-def write(path: Path, obj: Image | ImageIndex, *, tags: Sequence[str] = ()) -> Descriptor:
-    """Add an image, index or artifact to the layout at `path` (created if missing)."""
+def write(
+    path: Path,
+    obj: Image | ImageIndex,
+    *,
+    tags: Sequence[str] = (),
+    progress: TransferProgress | None = None,
+    workers: int = 1,
+) -> Descriptor:
+    """Add an image, index or artifact to the layout at `path` (created if missing).
+
+    `workers` blobs are copied at a time (each verified against its digest as it streams
+    in); `progress` hears about each one."""
     path = Path(path)
     if not path.exists():
         with atomic.staged_dir(path) as tmp:
             _init(tmp)
-            desc = Layout(tmp).add(obj, tags)
+            desc = Layout(tmp).add(obj, tags, progress=progress, workers=workers)
         return desc
     if path.is_dir() and not any(path.iterdir()):
         _init(path)
-    return Layout(path).add(obj, tags)
+    return Layout(path).add(obj, tags, progress=progress, workers=workers)
 
 
 def read(path: Path, tag: str | None = None) -> Image | ImageIndex:
@@ -244,6 +282,11 @@ class _LayoutImage(Image):
 
     def _open_raw(self, desc: Descriptor) -> BinaryIO:
         return self._layout.blobs.open_raw(desc.digest, desc.size, f"blob {desc.digest} of {self}")
+
+    def local_blob(self, desc: Descriptor) -> Path | None:
+        return (
+            self._layout.blobs.path(desc.digest) if self._layout.blobs.has(desc.digest, desc.size) else None
+        )
 
     def __str__(self) -> str:
         return f"oci:{self._layout.root}" + (f":{self._name}" if self._name else f"@{self._desc.digest}")

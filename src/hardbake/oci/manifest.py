@@ -68,8 +68,14 @@ class Manifest:
 
     @property
     def is_artifact(self) -> bool:
-        """An OCI 1.1 artifact: it says so, or its config is not an image config."""
-        return bool(self.artifact_type) or self.config.media_type not in mt.CONFIG_TYPES
+        """Not a runnable image: an OCI 1.1 artifact (it says so, or its config is not an image
+        config), or a manifest whose layers are not filesystem layers (cosign's `.sig`/`.att`
+        images, BuildKit's attestation manifests: an image config with no platform)."""
+        return (
+            bool(self.artifact_type)
+            or self.config.media_type not in mt.CONFIG_TYPES
+            or any(mt.layer_compression(d.media_type) is None for d in self.layers)
+        )
 
     def to_json(self) -> dict[str, Any]:
         out = _common_json(self.media_type, self.annotations, self.subject, self.artifact_type)

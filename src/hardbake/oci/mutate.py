@@ -78,6 +78,12 @@ class _ComposedImage(Image):
                 return layer.compressed()
         raise ImageError(f"{self}: no blob {desc.digest}")
 
+    def local_blob(self, desc: Descriptor) -> Path | None:
+        for layer in self._layers:
+            if layer.digest() == desc.digest:
+                return layer.local_path()
+        return None
+
     def raw_config(self) -> bytes:
         return self._raw_config
 

@@ -41,18 +41,32 @@ def _spawn(config: Path, root: Path) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def local_registry() -> Iterator[LocalRegistry]:
-    """Start docker-registry on a free loopback port; stop it and delete its data afterwards."""
+def local_registry(users: dict[str, str] | None = None) -> Iterator[LocalRegistry]:
+    """Start docker-registry on a free loopback port; stop it and delete its data afterwards.
+
+    `users` (name -> password) turns on htpasswd Basic authentication."""
     if shutil.which("docker-registry") is None:
         raise RuntimeError("docker-registry is not installed: run scripts/system-deps")
     root = Path(tempfile.mkdtemp(prefix="hardbake-registry-"))
     port = free_port()
     config = root / "config.yml"
+    auth = ""
+    if users:
+        import bcrypt  # a test dependency: registry passwords are bcrypt hashes
+
+        htpasswd = root / "htpasswd"
+        htpasswd.write_text(
+            "".join(
+                f"{u}:{bcrypt.hashpw(p.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
+                for u, p in users.items()
+            )
+        )
+        auth = f"auth: {{htpasswd: {{realm: test, path: {htpasswd}}}}}\n"
     config.write_text(
         "version: 0.1\n"
         "log: {level: warn}\n"
         f"storage: {{filesystem: {{rootdirectory: {root / 'data'}}}, delete: {{enabled: true}}}}\n"
-        f"http: {{addr: 127.0.0.1:{port}}}\n"
+        f"http: {{addr: 127.0.0.1:{port}}}\n" + auth
     )
     reg = LocalRegistry(f"127.0.0.1:{port}", root, _spawn(config, root), config)
     try:

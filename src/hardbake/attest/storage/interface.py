@@ -1,7 +1,7 @@
 """The storage backend the signing and verify code talks to.
 
 A backend is one repository of content-addressed manifests and blobs with tags: a registry
-repository now, an OCI image layout next (`oci:DIR`). The cosign tag scheme and OCI 1.1
+repository (`registry.py`) or an OCI image layout (`layout.py`). The cosign tag scheme and OCI 1.1
 referrers are written in terms of these few operations, so a backend need not know them.
 """
 
@@ -55,6 +55,10 @@ class ArtifactStore(ABC):
     @abstractmethod
     def verify_blob(self, digest: str) -> None:
         """Read blob `digest` through and check its digest (raises VerificationError)."""
+
+    def has_blob(self, digest: str) -> bool:
+        """Whether blob `digest` is stored (False when the backend cannot tell cheaply)."""
+        return False
 
     @abstractmethod
     def push_blob(self, data: bytes) -> dict[str, Any]:

@@ -28,6 +28,9 @@ class RegistryStore(ArtifactStore):
     def verify_blob(self, digest: str) -> None:
         self.client.check_blob(self.repository, digest)
 
+    def has_blob(self, digest: str) -> bool:
+        return self.client.blob_exists(self.repository, digest) is not None
+
     def push_blob(self, data: bytes) -> dict[str, Any]:
         d = self.client.push_blob(self.repository, data)
         return {"digest": d.digest, "size": d.size}

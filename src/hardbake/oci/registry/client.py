@@ -19,6 +19,7 @@ import httpx
 from hardbake.errors import InputError, NetworkError
 from hardbake.oci.registry import digests, mediatypes
 from hardbake.oci.registry.auth import CredentialSource, resolve_credentials
+from hardbake.oci.registry.blobstream import BlobStream
 from hardbake.oci.registry.errors import RegistryNotFound, raise_for
 from hardbake.oci.registry.referrers import Referrers
 from hardbake.oci.registry.transport import RetryPolicy, Transport
@@ -166,6 +167,13 @@ class RegistryClient:
         self.fetch_blob_to(repo, digest, buf)
         return buf.getvalue()
 
+    def open_blob(
+        self, repo: str, digest: str, size: int | None = None, *, verify: bool = True
+    ) -> BlobStream:
+        """Blob `digest` as a lazy stream (resumed after a lost connection, verified at its end
+        unless `verify=False` says the caller hashes the bytes itself)."""
+        return BlobStream(self, repo, digest, size, verify=verify)
+
     def check_blob(self, repo: str, digest: str) -> int:
         """Read blob `digest` through without keeping it; raises VerificationError on a mismatch."""
         return self._download(repo, digest, lambda _chunk: None, lambda: None)
@@ -214,10 +222,22 @@ class RegistryClient:
             return Descriptor(digest, "application/octet-stream", size)
         if mount_from and mount_from != repo and self.mount_blob(repo, digest, mount_from):
             return Descriptor(digest, "application/octet-stream", size)
+        return self.upload_blob(repo, source, digest, progress)
+
+    def upload_blob(
+        self, repo: str, source: BlobSource, digest: str, progress: Progress | None = None
+    ) -> Descriptor:
+        """Upload without asking first whether `repo` has the blob (the caller knows it has not)."""
         self.last_upload = upload(
-            self.transport, repo, self.push_scope(repo), source, digest, self.chunk_size, progress
+            self.transport,
+            repo,
+            self.push_scope(repo),
+            source,
+            digests.validate(digest),
+            self.chunk_size,
+            progress,
         )
-        return Descriptor(digest, "application/octet-stream", size)
+        return Descriptor(digest, "application/octet-stream", source.size)
 
     # -- manifests --------------------------------------------------------------------------
     def head_manifest(self, repo: str, reference: str) -> Descriptor | None:

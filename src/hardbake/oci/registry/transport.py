@@ -209,11 +209,12 @@ class Transport:
         """Send with auth and retries; returns any final response (callers judge the status)."""
         url = self.url(path)
         refreshed = False
-        for _ in range(4):  # anonymous or cached, answer a challenge, refresh a refused token once
+        for _ in range(5):  # anonymous or cached, answer a challenge, refresh a refused token once
+            sent = self._auth_header(scopes)
             resp = self._send_with_retries(
                 method,
                 url,
-                headers={**(headers or {}), **self._auth_header(scopes)},
+                headers={**(headers or {}), **sent},
                 params=params,
                 content=content,
             )
@@ -224,8 +225,12 @@ class Transport:
                 raise RegistryAuthError(
                     f"registry {self.registry}: HTTP 401 without a WWW-Authenticate challenge"
                 )
+            if self._auth_header(scopes) != sent:
+                # another thread (parallel blob uploads) answered the challenge meanwhile
+                resp.close()
+                continue
             if scopes in self._tokens:  # a token we hold was refused (expired?): fetch once more
-                del self._tokens[scopes]
+                self._tokens.pop(scopes, None)
                 if refreshed:
                     raise RegistryAuthError(
                         f"registry {self.registry} refused a fresh token for {' '.join(scopes) or path}",
@@ -247,9 +252,8 @@ class Transport:
         """A streaming response (auth answered first with a HEAD-less retry of the request)."""
         url = self.url(path)
         for _ in range(3):
-            req = self.http.build_request(
-                method, url, headers={**(headers or {}), **self._auth_header(scopes)}
-            )
+            sent = self._auth_header(scopes)
+            req = self.http.build_request(method, url, headers={**(headers or {}), **sent})
             try:
                 resp = self.http.send(req, stream=True, follow_redirects=True)
             except httpx.TransportError as e:
@@ -257,6 +261,8 @@ class Transport:
             if resp.status_code == 401:
                 challenge = resp.headers.get("WWW-Authenticate", "")
                 resp.close()
+                if self._auth_header(scopes) != sent:
+                    continue  # another thread answered the challenge meanwhile
                 if not challenge or scopes in self._tokens:
                     raise RegistryAuthError(f"registry {self.registry} refused access to {path}")
                 self._answer(challenge, scopes)

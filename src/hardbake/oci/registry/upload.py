@@ -122,7 +122,7 @@ class Uploader:
                 self._put(location, digest, body)
                 return
             except (NetworkError, RegistryNotFound, RegistryRefused) as e:
-                if attempt == self.max_restarts:
+                if _bytes_refused(e) or attempt == self.max_restarts:
                     msg = f"upload of {digest} to {self.repo} failed {attempt + 1} times; last: {e.message}"
                     raise NetworkError(msg) from e
 
@@ -172,6 +172,8 @@ class Uploader:
                 self._put(location, digest, b"")
                 return
             except (NetworkError, RegistryNotFound, RegistryRefused) as e:
+                if _bytes_refused(e):
+                    raise
                 # A session the registry forgot (restarted: BLOB_UPLOAD_UNKNOWN/INVALID) or a
                 # connection that failed for good: ask where the session stands.
                 status = self._status(location)
@@ -185,6 +187,11 @@ class Uploader:
                         f"upload of {digest} to {self.repo} failed {restarts} times; last error: {e.message}"
                     ) from e
                 location, offset = self._open(), 0
+
+
+def _bytes_refused(e: Exception) -> bool:
+    """The registry hashed what it received and it is not the digest: sending again won't help."""
+    return isinstance(e, RegistryRefused) and "DIGEST_INVALID" in e.message
 
 
 def upload(
