@@ -15,9 +15,11 @@ from typing import Any
 
 from hardbake import distro as distros
 from hardbake import paths
+from hardbake.build import buildcache
 from hardbake.build import extend as extension_layers
 from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
+from hardbake.build.buildcache import BuildCache
 from hardbake.build.devimage import AptSources
 from hardbake.build.image import extend_image, make_image
 from hardbake.build.plan import ImageLock, lock_spec
@@ -30,7 +32,7 @@ from hardbake.oci.transport import write_image
 from hardbake.spec import catalog
 from hardbake.spec import extend as extension
 from hardbake.spec.load import LoadedSpec, load
-from hardbake.spec.model import Variant
+from hardbake.spec.model import ImageSpec, Variant
 
 Progress = Callable[[str], None]
 
@@ -188,6 +190,21 @@ def build(
         progress(f"resolving {spec.name} for {', '.join(archs)}")
         parent_lock = lock_spec(parent, client, archs) if parent is not None else None
         lock = lock_spec(loaded, client, archs, parent=parent_lock)
+    cache = BuildCache(paths.cache_dir() / "built")
+    locks_json = {a: lock.arches[a].to_json() for a in archs}
+    if lock.parent is not None:
+        locks_json["parent"] = {a: lock.parent.arches[a].to_json() for a in archs}
+    cache_key = buildcache.key(
+        loaded,
+        locks_json,
+        {"layers": options.layers, "level": options.level, "apt": [apt_sources.mirror, apt_sources.security_mirror],
+         "source": source},
+    )  # fmt: skip
+    hit = cache.get(cache_key)
+    if hit is not None:
+        progress("unchanged inputs: reusing the cached build")
+        top_cached, summary = hit
+        return _finish(top_cached, options, spec, tag, loaded, lock, summary, t0, {})
     pkgs = {p.sha256: p for a in archs for p in lock.arches[a].packages}
     if lock.parent is not None:
         pkgs.update({p.sha256: p for a in archs for p in lock.parent.arches[a].packages})
@@ -231,10 +248,28 @@ def build(
         built = list(ex.map(one, archs))
     images = [img for _, img in built]
     top: Image | ImageIndex = images[0] if len(images) == 1 else mutate.index(images)
+    summary = {
+        "epoch": built[0][0].epoch,
+        "arches": [_summary(a, img).__dict__ for a, img in built],
+    }
+    cache.put(cache_key, top, summary)
+    return _finish(top, options, spec, tag, loaded, lock, summary, t0, {a.arch: a for a, _ in built})
+
+
+def _finish(
+    top: Image | ImageIndex,
+    options: BuildOptions,
+    spec: ImageSpec,
+    tag: str,
+    loaded: LoadedSpec,
+    lock: ImageLock,
+    summary: dict[str, Any],
+    t0: float,
+    assembled: dict[str, Assembled],
+) -> BuildResult:
     outputs = list(options.outputs) or [LayoutRef(Path("out") / spec.name, tag)]
     written = []
     for out in outputs:
-        progress(f"writing {out}")
         write_image(top, out, platform=options.platform)
         written.append(str(out))
     return BuildResult(
@@ -243,11 +278,11 @@ def build(
         digest=str(top.digest()),
         spec=str(loaded.path),
         spec_digest=loaded.digest,
-        source_date_epoch=built[0][0].epoch,
+        source_date_epoch=int(summary["epoch"]),
         outputs=written,
-        arches=[_summary(a, img) for a, img in built],
+        arches=[ArchResult(**r) for r in summary["arches"]],
         lock=lock,
         seconds=time.monotonic() - t0,
         image=top,
-        assembled={a.arch: a for a, _ in built},
+        assembled=assembled,
     )

@@ -7,11 +7,13 @@ resolves first. Errors about packages point at the spec line that asked for them
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hardbake import atomic
 from hardbake import distro as distros
 from hardbake.debian.client import DebianClient
 from hardbake.debian.lock import ArchLock, read_json
@@ -110,6 +112,10 @@ def lock_spec(
         )
     arches: dict[str, ArchLock] = {}
     for arch in archs or spec.archs:
+        cached = _cached_lock(loaded, client, suites, arch, parent)
+        if cached is not None:
+            arches[arch] = cached
+            continue
         _check_names(loaded, client, suites, arch)
         names = list(spec.packages)
         if dev:
@@ -126,4 +132,37 @@ def lock_spec(
             raise SpecError(f"{loaded.path}: packages ({arch}): {e.message}", hint=e.hint) from e
         repos = tuple((r.name, r.suite) for r in client.repositories(suites))
         arches[arch] = ArchLock.from_resolution(res, repos)
+        _store_lock(loaded, client, suites, arch, parent, arches[arch])
     return ImageLock(spec.name, spec.distro, loaded.digest, arches, parent)
+
+
+def _lock_key(
+    loaded: LoadedSpec, client: DebianClient, suites: tuple[str, ...], arch: str, parent: ImageLock | None
+) -> str:
+    """Same spec, same signed Releases (by digest), same parent: the same resolution."""
+    releases = [(r.name, r.suite, client.archive.release(r).sha256) for r in client.repositories(suites)]
+    parent_json = parent.arches[arch].to_json() if parent is not None and arch in parent.arches else None
+    blob = json.dumps([LOCK_VERSION, loaded.digest, arch, releases, parent_json], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _cached_lock(
+    loaded: LoadedSpec, client: DebianClient, suites: tuple[str, ...], arch: str, parent: ImageLock | None
+) -> ArchLock | None:
+    path = client.cache_root / "locks" / f"{_lock_key(loaded, client, suites, arch, parent)}.json"
+    try:
+        return ArchLock.from_json(json.loads(path.read_text()), str(path))
+    except (OSError, ValueError, InputError):
+        return None
+
+
+def _store_lock(
+    loaded: LoadedSpec,
+    client: DebianClient,
+    suites: tuple[str, ...],
+    arch: str,
+    parent: ImageLock | None,
+    lock: ArchLock,
+) -> None:
+    path = client.cache_root / "locks" / f"{_lock_key(loaded, client, suites, arch, parent)}.json"
+    atomic.write_text(path, json.dumps(lock.to_json(), sort_keys=True))
