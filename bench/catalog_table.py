@@ -33,7 +33,9 @@ def mb(n: int) -> str:
 
 def main(names: list[str]) -> None:
     engine = docker.from_env(timeout=600)
-    known = {e.name for e in catalog.entries()} | {f"{e.family}:{t}" for e in catalog.entries() for t in e.tags}
+    known = {e.name for e in catalog.entries()} | {
+        f"{e.family}:{t}" for e in catalog.entries() for t in e.tags
+    }
     names = names or [n for n in CATALOG_STANDARDS if n in known]
     rows, raw = [], {}
     for name in names:
@@ -65,7 +67,9 @@ def main(names: list[str]) -> None:
         _, _, tail = rest.partition(END)
         readme.write_text(f"{head}{START}\n{table}{END}{tail}")
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "catalog-table.json").write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n")
+    (ROOT / "bench" / "results" / "catalog-table.json").write_text(
+        json.dumps(raw, indent=2, sort_keys=True) + "\n"
+    )
     print(table)
 
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Benchmark (issue 5): catalog build time (warm package cache) and Python start-up time.
+
+  build:   each language runtime image (amd64), packages cached, layer/build caches cold
+  startup: median of N `docker run --rm IMAGE python3 -c ...` for `pass` and for
+           `import json, ssl, decimal`, hardened python:3.11 vs the standard bookworm python3
+           image (mmdebstrap minbase + python3, no .pyc) in the same run
+Run: .venv/bin/python bench/catalog_startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+
+from hardbake.testing.standard import CATALOG_STANDARDS, ensure
+
+ROOT = Path(__file__).resolve().parent.parent
+HB = str(ROOT / ".venv/bin/hardbake")
+LANGS = ["python:3.11", "python:3.13", "node:18", "node:20", "java:17", "java:21"]
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    cache = Path(os.environ.get("HARDBAKE_CACHE", Path.home() / ".cache/hardbake"))
+    work = Path(tempfile.mkdtemp(prefix="hb-bench-cat-"))
+    print("catalog build, packages cached, layers cold (amd64):")
+    for name in LANGS:
+        subprocess.run(
+            [HB, "build", name, "--arch", "amd64", "-o", f"oci:{work}/warm:x"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        times = []
+        for i in range(3):
+            fresh = work / f"c{i}"
+            fresh.mkdir()
+            for sub in ("debs", "indices", "dists", "locks"):
+                if (cache / sub).exists():
+                    (fresh / sub).symlink_to(cache / sub)
+            times.append(
+                timed(
+                    [HB, "build", name, "--arch", "amd64", "-o", f"oci:{work}/{i}:x"],
+                    dict(os.environ, HARDBAKE_CACHE=str(fresh)),
+                )
+            )
+            shutil.rmtree(fresh)
+        print(f"  {name:12} {statistics.median(times):6.2f} s")
+    engine = docker.from_env(timeout=600)
+    subprocess.run(
+        [HB, "build", "python:3.11", "--arch", "amd64", "-o", "docker-daemon:hardbake/python:3.11"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    std = ensure(CATALOG_STANDARDS["python:3.11"], engine)
+    print(f"\npython start-up, median of {args.runs} `docker run --rm --network none`:")
+    for label, code in (("pass", "pass"), ("import json, ssl, decimal", "import json, ssl, decimal")):
+        res = {}
+        for img in ("hardbake/python:3.11", std):
+            runs = [
+                timed(["docker", "run", "--rm", "--network", "none", img, "python3", "-c", code])
+                for _ in range(args.runs)
+            ]
+            res[img] = statistics.median(runs)
+        h, s = res["hardbake/python:3.11"], res[std]
+        print(f"  {label:28} hardened {h:.3f} s   standard {s:.3f} s   standard/hardened {s / h:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
