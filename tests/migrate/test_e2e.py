@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from hardbake.cli.main import app as cli
 from hardbake.migrate.dockerparse import parse
 from hardbake.migrate.textfile import TextFile
 from hardbake.testing.net import free_port
+from hardbake.testing.standard import provide
 
 APPS_DIR = Path(__file__).parent / "apps"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -70,7 +72,8 @@ def engine() -> Any:
 
 @pytest.fixture()
 def engine_images(engine: Any) -> Any:
-    """Check that images exist in the local engine, by name; fail with the list of missing ones."""
+    """Images in the local engine, by name: made when missing (official-image stand-ins with
+    mmdebstrap, hardened ones with `hardbake build`); fails with the list of what could not be."""
 
     def require(names: tuple[str, ...]) -> None:
         missing = []
@@ -78,7 +81,10 @@ def engine_images(engine: Any) -> Any:
             try:
                 engine.images.get(name)
             except docker.errors.ImageNotFound:
-                missing.append(name)
+                try:
+                    provide(name, engine)
+                except (KeyError, subprocess.CalledProcessError):
+                    missing.append(name)
         if missing:
             pytest.fail(
                 "images missing from the local Docker engine: "

@@ -28,12 +28,14 @@ class Standard:
     packages: tuple[str, ...]
     cmd: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
+    hooks: tuple[str, ...] = ()  # mmdebstrap --customize-hook commands ("$1" is the root)
 
     @property
     def recipe(self) -> str:
-        return hashlib.sha256(
-            json.dumps([self.suite, self.packages, self.cmd, self.env]).encode()
-        ).hexdigest()[:16]
+        parts: list[object] = [self.suite, self.packages, self.cmd, self.env]
+        if self.hooks:
+            parts.append(self.hooks)
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 CATALOG_STANDARDS = {
@@ -60,6 +62,28 @@ CATALOG_STANDARDS = {
 }
 
 
+_NGINX_SITE = (
+    "server { listen 80 default_server; root /usr/share/nginx/html; index index.html; "
+    "access_log /dev/stdout; error_log /dev/stderr; }"
+)
+
+#: stand-ins for the official images Docker Hub would serve (the migration tests' "before"):
+#: a minbase Debian with the same runtime, set up the way the official image behaves
+OFFICIAL_STANDINS = {
+    "python:3.13-slim": Standard(
+        "python:3.13-slim", "trixie", ("python3", "python3-pip", "python-is-python3", "passwd"), ("python3",),
+        hooks=('rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED',),  # the official image allows system pip
+    ),
+    "node:20-slim": Standard("node:20-slim", "trixie", ("nodejs", "npm"), ("node",)),
+    "eclipse-temurin:17-jdk": Standard("eclipse-temurin:17-jdk", "bookworm", ("openjdk-17-jdk-headless",), ("jshell",)),
+    "eclipse-temurin:17-jre": Standard("eclipse-temurin:17-jre", "bookworm", ("openjdk-17-jre-headless",)),
+    "nginx:stable": Standard(
+        "nginx:stable", "trixie", ("nginx",), ("nginx", "-g", "daemon off;"),
+        hooks=(f"echo '{_NGINX_SITE}' > \"$1\"/etc/nginx/sites-enabled/default",),
+    ),
+}  # fmt: skip
+
+
 def ensure(std: Standard, engine: Any) -> str:
     """The standard image in the engine (built with mmdebstrap once); returns its tag."""
     import docker.errors
@@ -75,7 +99,7 @@ def ensure(std: Standard, engine: Any) -> str:
         tar = Path(t) / "rootfs.tar"
         subprocess.run(
             ["mmdebstrap", "--quiet", "--variant=minbase", f"--include={','.join(std.packages)}",
-             std.suite, str(tar), mirror],
+             *(f"--customize-hook={h}" for h in std.hooks), std.suite, str(tar), mirror],
             check=True, capture_output=True, timeout=900,
         )  # fmt: skip
         changes = [f"LABEL {LABEL}={std.recipe}"]
@@ -88,3 +112,25 @@ def ensure(std: Standard, engine: Any) -> str:
             args += ["--change", c]
         subprocess.run([*args, str(tar), std.tag], check=True, capture_output=True, timeout=600)
     return std.tag
+
+
+def provide(name: str, engine: Any) -> str:
+    """An image by name: an official-image stand-in (mmdebstrap) or `hardbake/FAMILY:TAG` built
+    from the catalog (`hardbake build FAMILY:TAG -o docker-daemon:hardbake/FAMILY:TAG`)."""
+    import fcntl
+    import sys
+
+    lock_path = Path(tempfile.gettempdir()) / f"hardbake-provide-{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # several test workers may ask for the same image
+        if name in OFFICIAL_STANDINS:
+            return ensure(OFFICIAL_STANDINS[name], engine)
+        if name.startswith("hardbake/"):
+            catalog_name = name.removeprefix("hardbake/")
+            subprocess.run(
+                [sys.executable, "-m", "hardbake.cli.main", "build", catalog_name, "--arch", "amd64",
+                 "-o", f"docker-daemon:{name}"],
+                check=True, capture_output=True, timeout=1200,
+            )  # fmt: skip
+            return name
+    raise KeyError(f"no recipe for image {name!r}")
