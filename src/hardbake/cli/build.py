@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -13,8 +15,9 @@ from hardbake.build.pipeline import BuildOptions, BuildResult, build, resolve_sp
 from hardbake.build.plan import lock_spec
 from hardbake.cli import archive_options as ao
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
+from hardbake.errors import InputError
 from hardbake.oci import Platform
-from hardbake.oci.reference import DaemonRef, RegistryRef, parse_image_ref
+from hardbake.oci.reference import DaemonRef, LayoutRef, RegistryRef, parse_image_ref
 from hardbake.spec.model import ImageSpec, Variant
 
 spec_app = typer.Typer(help="The image spec format.", no_args_is_help=True)
@@ -98,6 +101,19 @@ def build_cmd(
         envvar="HARDBAKE_IMAGE_SECURITY_MIRROR",
         help="Security mirror for dev images.",
     ),
+    sign: bool = typer.Option(
+        False, "--sign", help="Sign the image and attach provenance, hardening report, SBOMs (and scan/VEX)."
+    ),
+    key: Path | None = typer.Option(
+        None,
+        "--key",
+        help="Signing key (cosign.key or PEM; password from HARDBAKE_KEY_PASSWORD or a prompt).",
+    ),
+    registry: str = typer.Option(
+        "hardbake",
+        "--registry",
+        help="Prefix the image will be published under (PREFIX/NAME): the identity in the signature.",
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     mirror: str | None = ao.MIRROR,
@@ -122,8 +138,6 @@ def build_cmd(
     refs = [parse_image_ref(o) for o in output or ()]
     for r in refs:
         if isinstance(r, RegistryRef):
-            from hardbake.errors import InputError
-
             raise InputError(f"-o {r}: pushing is `hardbake push`; build to oci:DIR first")
     chosen_variant = Variant(variant) if variant else None
     if chosen_variant == Variant.dev and not tag.endswith("-dev"):
@@ -145,12 +159,47 @@ def build_cmd(
         variant=chosen_variant,
         apt_sources=apt_sources,
     )
+    layout = next((r for r in refs if isinstance(r, LayoutRef)), None)
+    if sign:
+        if key is None:
+            raise InputError("--sign needs --key KEY", hint="make one with `hardbake key generate`")
+        if layout is None:
+            if refs:
+                raise InputError("--sign writes signatures into an OCI layout: add -o oci:DIR[:TAG]")
+            layout = LayoutRef(Path("out") / loaded.spec.name, tag)
+            refs.append(layout)
+            options.outputs = refs
+    signing_key = _load_key(key) if sign and key is not None else None
+    started = datetime.now(UTC)
     with err.status("building") as status:
         result = build(spec, client, options, progress=lambda s: status.update(s))
+    finished = datetime.now(UTC)
+    sign_report = None
+    if signing_key is not None and layout is not None:
+        from hardbake.build.evidence import attach_evidence
+
+        with err.status("signing and attesting"):
+            sign_report = attach_evidence(
+                result, layout, signing_key, client=client, identity=f"{registry.rstrip('/')}/{result.name}",
+                started=started, finished=finished,
+            )  # fmt: skip
     if chosen == "json":
-        emit(dumps_json(result.to_json()), None)
+        doc = result.to_json()
+        if sign_report is not None:
+            doc["signing"] = sign_report.to_json()
+        emit(dumps_json(doc), None)
         return
     _render(result)
+    if sign_report is not None:
+        out.print(f"signed and attested: {', '.join(sign_report.attached)}")
+        for why in sign_report.skipped:
+            out.print(f"[yellow]skipped:[/] {why}")
+
+
+def _load_key(path: Path) -> Any:
+    from hardbake.cli.supplychain import signing_key
+
+    return signing_key(path)
 
 
 def _render(r: BuildResult) -> None:

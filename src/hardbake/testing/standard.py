@@ -120,7 +120,10 @@ def provide(name: str, engine: Any) -> str:
     import fcntl
     import sys
 
-    lock_path = Path(tempfile.gettempdir()) / f"hardbake-provide-{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"
+    lock_path = (
+        Path(tempfile.gettempdir())
+        / f"hardbake-provide-{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"
+    )
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # several test workers may ask for the same image
         if name in OFFICIAL_STANDINS:
