@@ -27,6 +27,9 @@ VERB_MODULES: tuple[str, ...] = (
     "attest",
     "verify",
     "db",
+    "sbom",
+    "scan",
+    "vex",
 )
 
 
