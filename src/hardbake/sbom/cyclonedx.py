@@ -18,6 +18,7 @@ bom-refs are derived from purls; the library sorts components and properties.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 
@@ -105,7 +106,7 @@ def build_bom(inv: Inventory) -> Bom:
     )
     bom = Bom(
         serial_number=document_uuid(inv, "cyclonedx"),
-        metadata=BomMetaData(tools=tools, component=image, timestamp=created(inv).replace(tzinfo=None)),
+        metadata=BomMetaData(tools=tools, component=image, timestamp=created(inv).replace(tzinfo=_dt.UTC)),
     )
     present: list[Component] = []
     if inv.os is not None:

@@ -399,3 +399,53 @@ def pointer_format_elf(version: str, modinfo: str) -> bytes:
     buf[0x300 : 0x300 + len(version)] = version.encode()
     buf[0x400 : 0x400 + len(mod)] = mod
     return bytes(buf)
+
+
+# -- the distroless-style runtime image the SBOM and scan tests share ----------------------
+RUNTIME_PACKAGES = ("base-files", "ca-certificates", "libssl3", "zlib1g")
+RUNTIME_DROPS = {"openssl": "no CLI in runtime images", "debconf": "no maintainer scripts"}
+_LOWER = {"libc6", "libgcc-s1", "gcc-12-base", "base-files"}
+
+
+def runtime_keep(pkg: str, path: str) -> bool:
+    """The filters: gcc-12-base entirely (must not be claimed present), libssl3's engines
+    (partial), docs but copyright, man pages, locales."""
+    if pkg == "gcc-12-base":
+        return False
+    if pkg == "libssl3" and "/engines-3/" in path:
+        return False
+    if path.startswith("usr/share/doc/"):
+        return path.endswith("/copyright")
+    return not path.startswith(
+        ("usr/share/man/", "usr/share/locale/", "usr/share/lintian/", "usr/share/info/")
+    )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    lock: ArchLock
+    presence: list[DebPresence]
+    image: Image
+    layout: Path  # OCI layout holding the image, tag `1`
+
+    @property
+    def ref(self) -> str:
+        return f"oci:{self.layout}:1"
+
+
+def build_runtime(debian_cache: Path, workdir: Path) -> Runtime:
+    """Lock bookworm's base-files, ca-certificates, libssl3, zlib1g (openssl and debconf
+    dropped), fetch the .debs into `debian_cache` through the machine's mirror, and assemble
+    a two-layer distroless-style image in `workdir`."""
+    from hardbake.debian.client import DebianClient, http_client
+    from hardbake.debian.sources import default_mirrors
+    from hardbake.oci import layout
+
+    client = DebianClient(mirrors=default_mirrors({}), cache_root=debian_cache, http=http_client())
+    lock = client.lock(list(RUNTIME_PACKAGES), ["bookworm"], "amd64", RUNTIME_DROPS)
+    client.fetch(lock.packages)
+    layers, presence = distroless_layers(lock, client.cache, runtime_keep, lambda n: 0 if n in _LOWER else 1)
+    img = image(BlobStore(workdir / "store", fsync=False), layers, platform=Platform("linux", "amd64"))
+    out = workdir / "runtime"
+    layout.write(out, img, tags=("1",))
+    return Runtime(lock, presence, img, out)

@@ -112,7 +112,11 @@ def gather(
                 break
         origin = f"changelog:{source}_{version}"
         if not text and lock is not None and cache is not None:
-            for binary in binaries:
+            # any binary of the source will do (a doc dir is often a symlink to a sibling's)
+            siblings = binaries + sorted(
+                lp.name for lp in lock.packages if lp.source == source and lp.name not in binaries
+            )
+            for binary in siblings:
                 data = _from_deb(cache, lock, binary)
                 if data is not None and (text := _gunzip(data)):
                     break
