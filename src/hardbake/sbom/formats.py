@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 
 from hardbake.errors import InputError
-from hardbake.sbom import cyclonedx, spdx
 from hardbake.sbom.model import Inventory
 
 
@@ -18,14 +18,24 @@ def inventory_json(inv: Inventory) -> bytes:
     return (json.dumps(inv.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def _writer(module: str) -> Callable[[Inventory], bytes]:
+    """The format library is imported when a document of that format is made."""
+
+    def render(inv: Inventory) -> bytes:
+        fn: Callable[[Inventory], bytes] = importlib.import_module(f"hardbake.sbom.{module}").render
+        return fn(inv)
+
+    return render
+
+
 FORMATS: dict[str, Callable[[Inventory], bytes]] = {
-    "spdx-json": spdx.render,
-    "cyclonedx-json": cyclonedx.render,
+    "spdx-json": _writer("spdx"),
+    "cyclonedx-json": _writer("cyclonedx"),
     "json": inventory_json,
 }
 
 #: what each document format is, as OCI media types
-MEDIA_TYPES = {"spdx-json": spdx.MEDIA_TYPE, "cyclonedx-json": cyclonedx.MEDIA_TYPE}
+MEDIA_TYPES = {"spdx-json": "application/spdx+json", "cyclonedx-json": "application/vnd.cyclonedx+json"}
 
 
 def render(inv: Inventory, fmt: str) -> bytes:

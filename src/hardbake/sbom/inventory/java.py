@@ -5,19 +5,19 @@ package (`groupId`, `artifactId`, `version`; a shaded jar holds several). An arc
 none is one package named from `META-INF/MANIFEST.MF` (`Bundle-SymbolicName` /
 `Implementation-Title`, `Bundle-Version` / `Implementation-Version` /
 `Specification-Version`) or, failing that, its file name (`name-1.2.3.jar`); its groupId is
-`Implementation-Vendor-Id` if given, else the artifact name (recorded as a guess in the
-property `hardbake:maven:group-guessed`). `Bundle-License` gives licences. Archives inside
+`Implementation-Vendor-Id` if given, else guessed (the `Bundle-SymbolicName` without its
+last component, else the artifact name) and marked `hardbake:maven:group-guessed`. `Bundle-License` gives licences. Archives inside
 the archive (`BOOT-INF/lib/*.jar`, `WEB-INF/lib/*.jar`, ...) are read the same way, one
 level deep, and reported as `outer.jar!/inner.jar`.
 
 The archive is spooled (memory up to 16 MiB, then a temporary file) because a zip's
-directory is at its end; members read are bounded (metadata 1 MiB, a nested jar 256 MiB),
-so a zip bomb cannot exhaust memory.
+directory is at its end. What is read from inside is bounded whatever the zip headers
+claim (metadata 1 MiB; a nested jar 256 MiB, spooled the same way), so a zip bomb cannot
+exhaust memory or disk.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import tempfile
@@ -57,6 +57,19 @@ def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes
     if len(data) > limit:
         raise Unreadable(f"{info.filename} expands beyond {limit} bytes")
     return data
+
+
+def _copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes], limit: int) -> None:
+    """Copy a member, refusing more than `limit` bytes whatever its header claims."""
+    if info.file_size > limit:
+        raise Unreadable(f"{info.filename} is {info.file_size} bytes, more than {limit}")
+    copied = 0
+    with z.open(info) as f:
+        while chunk := f.read(1 << 20):
+            copied += len(chunk)
+            if copied > limit:
+                raise Unreadable(f"{info.filename} expands beyond {limit} bytes")
+            out.write(chunk)
 
 
 def parse_manifest(data: bytes) -> dict[str, str]:
@@ -151,10 +164,12 @@ def scan_archive(z: zipfile.ZipFile, where: str, depth: int = 0) -> list[Artifac
     for info in nested:
         inner = f"{where}!/{info.filename}"
         try:
-            data = _read_member(z, info, _NESTED)
-            with zipfile.ZipFile(io.BytesIO(data)) as nz:
-                found += scan_archive(nz, inner, depth + 1)
-        except (zipfile.BadZipFile, Unreadable, OSError, EOFError):
+            with tempfile.SpooledTemporaryFile(_SPOOL) as spool:
+                _copy_member(z, info, spool, _NESTED)
+                spool.seek(0)
+                with zipfile.ZipFile(spool) as nz:
+                    found += scan_archive(nz, inner, depth + 1)
+        except (zipfile.BadZipFile, Unreadable, OSError, EOFError, ValueError):
             continue  # a broken nested archive: the outer one still counts
     return found
 
