@@ -36,6 +36,7 @@ INNER = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from hardbake.sbom import inventories, render
+import hardbake.sbom.inventory, hardbake.sbom.spdx, hardbake.sbom.source  # the lazy imports, up front
 t1 = time.perf_counter()
 (one,) = inventories(sys.argv[1])
 doc = render(one.inventory, "spdx-json")

@@ -10,7 +10,8 @@ import pytest
 from hardbake.oci import archive, mutate
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.layer import write_layers
-from hardbake.testing.sbomimages import EPOCH, Runtime, build_runtime, dist_info, entries, npm_package
+from hardbake.testing.distroless import Runtime, build_runtime
+from hardbake.testing.sbomimages import EPOCH, dist_info, entries, npm_package
 from hardbake.testing.standard import StandardImage, cache_root, standard_image
 from hardbake.vuln.db import VulnDB
 

@@ -13,7 +13,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from typer.testing import CliRunner
 
 from hardbake.cli.main import app
-from hardbake.testing.sbomimages import Runtime
+from hardbake.testing.distroless import Runtime
 from hardbake.testing.standard import StandardImage
 
 pytestmark = [pytest.mark.docker, pytest.mark.online]
@@ -117,3 +117,14 @@ def test_runtime_image_and_report_formats(runtime: Runtime, vuln_db: Path, tmp_p
             assert json.loads(text)["@context"].startswith("https://openvex.dev/ns/")
         else:
             assert "libssl3" in text or "libc6" in text
+
+
+def test_changelog_evidence_resolves_findings(std_python: StandardImage, fresh_db: Path) -> None:
+    _, plain, _ = _scan(std_python.archive_ref, fresh_db)
+    assert _ids(plain, "deb")[("CVE-2025-4802", "libc6")]["state"] == "no-dsa"
+    code, doc, out = _scan(std_python.archive_ref, fresh_db, "--changelogs")
+    assert code == 0 and "changelog evidence:" in out
+    # glibc's changelog names CVE-2025-4802 at 2.36-9+deb12u11: fixed, kept as evidence
+    assert ("CVE-2025-4802", "libc6") not in _ids(doc, "deb")
+    resolved = {(f["id"], f["package"]["name"]): f for f in doc["resolved"]}
+    assert resolved[("CVE-2025-4802", "libc6")]["origin"] == "changelog"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hardbake.cli.main import app
 from hardbake.debian.lock import dumps
-from hardbake.testing.sbomimages import Runtime
+from hardbake.testing.distroless import Runtime
 from hardbake.testing.standard import StandardImage
 
 pytestmark = [pytest.mark.docker, pytest.mark.online]

@@ -20,7 +20,7 @@ from hardbake.oci import layout
 from hardbake.oci.image import Image
 from hardbake.sbom import Ecosystem, attach_sboms, build_sboms, find_sboms, inventories, osrelease
 from hardbake.sbom.attach import CYCLONEDX, SPDX
-from hardbake.testing.sbomimages import DebPresence, build_runtime
+from hardbake.testing.distroless import DebPresence, build_runtime
 
 pytestmark = pytest.mark.online
 

@@ -8,7 +8,7 @@ Everything is frozen and sorted, so the same inputs give the same documents byte
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -175,7 +175,6 @@ class Inventory:
     excluded: tuple[Exclusion, ...] = ()
     origin: Literal["image", "build"] = "image"
     warnings: tuple[str, ...] = ()
-    tool: str = field(default="hardbake", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", tuple(sorted(self.packages, key=lambda p: p.key)))
@@ -201,7 +200,6 @@ class Inventory:
             return obj
 
         d = asdict(self)
-        d.pop("tool")
         for p in d["packages"]:
             p["properties"] = dict(p["properties"])
         return {"schema": SCHEMA, **clean(d)}
