@@ -94,13 +94,9 @@ def sbom_cmd(
     platform: Annotated[str | None, typer.Option("--platform", help=PLATFORM_HELP)] = None,
     lock: Annotated[Path | None, typer.Option("--lock", help=LOCK_HELP)] = None,
 ) -> None:
-    """List every package in IMAGE: Debian (dpkg status and distroless status.d), Alpine
-    (apk), Python (dist-info/egg-info), npm (node_modules), Java (jars, nested one level) and
-    Go binaries, each with its purl, licences, and the layer it came from.
+    """List every package in IMAGE: Debian (dpkg status and distroless status.d), Alpine (apk), Python (dist-info/egg-info), npm (node_modules), Java (jars, nested one level) and Go binaries, each with its purl, licences, and the layer it came from.
 
-    The image is read once, streamed, with every layer's digest verified; the document is
-    the same bytes for the same image (namespace and times come from the image). Nothing is
-    written when the image is malformed.
+    The image is read once, streamed, with every layer's digest verified; the same image gives the same bytes (namespace and times come from the image). Nothing is written when the image is malformed.
     """
     chosen = pick_format(fmt, json_flag, FORMATS)
     platforms = parse_platforms(platform)
