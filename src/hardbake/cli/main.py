@@ -46,6 +46,9 @@ COMMANDS: dict[str, str] = {
     "push": "push",
     "pull": "pull",
     "copy": "copy",
+    "sbom": "sbom",
+    "scan": "scan",
+    "vex": "vex",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}

@@ -17,7 +17,7 @@ from hardbake.oci.config import ContainerConfig, History, ImageConfig, rfc3339
 from hardbake.oci.descriptor import Descriptor
 from hardbake.oci.digest import Digest
 from hardbake.oci.errors import DigestMismatch, ImageError
-from hardbake.oci.filesystem import EntryKind, FileInfo, Filesystem
+from hardbake.oci.filesystem import Capture, EntryKind, FileInfo, Filesystem
 from hardbake.oci.image import Image, ImageIndex, Layer
 from hardbake.oci.layer import DEFAULT_LEVEL, BlobLayer, compress_layer, write_layer, write_layers
 from hardbake.oci.manifest import Index, Manifest
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_LEVEL",
     "BlobLayer",
     "BlobStore",
+    "Capture",
     "ContainerConfig",
     "Descriptor",
     "Digest",

@@ -13,6 +13,12 @@ Pass 2 (`open_files`) streams the contents of the files a caller selects, each l
 at most once and only as far as needed. Memory is bounded by the number of paths, never by
 the size of the image.
 
+A caller that wants some files' contents without a second pass gives `scan` a `Capture`:
+its `wants(info)` is asked about every regular file as pass 1 meets it, and `take(info,
+stream)` reads the ones it wants right there. A captured member may be hidden or replaced by
+a later layer: `shows(info)` says whether the final tree still holds that very member (the
+SBOM inventory reads every layer exactly once this way).
+
 Refused with an ImageError naming the layer and entry: `..` components, absolute paths,
 hardlinks to nothing, whiteouts of nothing sensible. Corrupt, truncated or mis-digested
 layers fail in pass 1.
@@ -25,7 +31,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from hardbake.oci.errors import DigestMismatch, ImageError
 from hardbake.oci.image import Image, Layer
@@ -78,6 +84,18 @@ class FileInfo:
         return self.source is not None
 
 
+class Capture(Protocol):
+    """Reads selected regular files during pass 1 (see the module docstring)."""
+
+    def wants(self, info: FileInfo) -> bool:
+        """Whether to read this member; `info.source` is (layer, member number)."""
+        ...
+
+    def take(self, info: FileInfo, stream: BinaryIO) -> None:
+        """Read the member from `stream` (valid only during this call)."""
+        ...
+
+
 def _parent(path: str) -> str:
     return path.rpartition("/")[0]
 
@@ -106,12 +124,13 @@ class Filesystem:
         self._children: dict[str, set[str]] = {}
 
     @classmethod
-    def scan(cls, image: Image) -> Filesystem:
-        """Pass 1: read every layer's headers (and verify every layer) and build the tree."""
+    def scan(cls, image: Image, capture: Capture | None = None) -> Filesystem:
+        """Pass 1: read every layer's headers (and verify every layer) and build the tree;
+        `capture` reads the regular files it wants on the way."""
         fs = cls(image)
         for i, layer in enumerate(fs.layers):
             try:
-                fs._apply(i, layer)
+                fs._apply(i, layer, capture)
             except (ImageError, DigestMismatch) as e:
                 what = fs._what(i)
                 if e.message.startswith(what):
@@ -123,13 +142,14 @@ class Filesystem:
     def _what(self, i: int) -> str:
         return f"{self.image} layer {i} ({self.layers[i].diff_id()})"
 
-    def _apply(self, i: int, layer: Layer) -> None:
+    def _apply(self, i: int, layer: Layer, capture: Capture | None = None) -> None:
         what = self._what(i)
         adds: list[tuple[str, TarHeader, int]] = []
         whiteouts: list[str] = []
         opaques: list[str] = []
         with layer.uncompressed() as stream:
-            for ordinal, h in enumerate(TarReader(stream, what)):
+            reader = TarReader(stream, what)
+            for ordinal, h in enumerate(reader):
                 entry = f"{what} entry {h.name!r}"
                 path = _normalise(h.name, entry)
                 if not path:
@@ -145,6 +165,12 @@ class Filesystem:
                 else:
                     if h.typeflag == b"1":
                         _normalise(h.linkname, f"{entry} hardlink target")
+                    elif capture is not None and h.is_regular:
+                        info = FileInfo(
+                            path, EntryKind.FILE, h.mode, h.uid, h.gid, h.size, h.mtime, "", i, (i, ordinal)
+                        )
+                        if capture.wants(info):
+                            capture.take(info, reader.data())
                     adds.append((path, h, ordinal))
             while stream.read(_READ):  # to the end: verifies the blob digest and the diff_id
                 pass
@@ -216,6 +242,11 @@ class Filesystem:
     def get(self, path: str) -> FileInfo | None:
         """The entry at `path` (leading '/' optional), or None."""
         return self._entries.get(path.strip("/"))
+
+    def shows(self, info: FileInfo) -> bool:
+        """Whether the final tree still holds the member `info` describes at `info.path`."""
+        e = self._entries.get(info.path)
+        return e is not None and info.source is not None and e.source == info.source
 
     def files(self) -> Iterator[FileInfo]:
         return (e for e in self if e.is_file)

@@ -1,22 +1,119 @@
-"""The "standard" side of comparisons: mmdebstrap minbase images, imported into the engine.
+"""The "standard" baselines: mmdebstrap minbase + a runtime, imported into the engine.
 
-Docker Hub is not reachable here, so the official images cannot be pulled; a minbase Debian
-plus the same runtime (what a `FROM debian` + `apt-get install` user gets) is the baseline,
-built with mmdebstrap from the machine's own mirror and imported with `docker import`.
-Images are cached in the engine by tag and a label holding the recipe.
+What users compare hardened images against, and what the SBOM, scan and migration tests
+read: a plain Debian rootfs made by mmdebstrap from the machine's own mirror (from its apt
+sources), `docker import`ed. Docker Hub is not reachable here, so official images are stood
+in for the same way (`OFFICIAL_STANDINS`: minbase + the runtime, set up as the official image
+behaves). Building one takes 20-90 s: rootfs tarballs are cached per day under
+`$HARDBAKE_STANDARD_CACHE` (default /tmp/hardbake-standard/<YYYY-MM-DD>/), guarded by a file
+lock so parallel test workers and benchmarks build each one once, and engine images carry a
+label with their recipe.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
+import fcntl
 import hashlib
 import json
+import os
+import re
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hardbake.debian.sources import default_mirrors
+
+
+def debian_mirror() -> str:
+    """The Debian mirror of the machine's apt sources (what hardbake itself uses)."""
+    return default_mirrors().debian
+
+
+def cache_root() -> Path:
+    env = os.environ.get("HARDBAKE_STANDARD_CACHE")
+    base = Path(env) if env else Path("/tmp/hardbake-standard")  # noqa: S108 - shared on purpose
+    return base / _dt.date.today().isoformat()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class StandardImage:
+    name: str  # in the engine: hardbake-standard/<key>:<date>
+    rootfs: Path  # the mmdebstrap tarball
+    archive: Path  # docker-archive of the imported image
+
+    @property
+    def archive_ref(self) -> str:
+        return f"docker-archive:{self.archive}"
+
+    @property
+    def daemon_ref(self) -> str:
+        return f"docker-daemon:{self.name}"
+
+
+def standard_rootfs(
+    suite: str, packages: tuple[str, ...], *, variant: str = "minbase", hooks: tuple[str, ...] = ()
+) -> Path:
+    """The mmdebstrap tarball (built once per day): `--variant=VARIANT --include=PKGS SUITE`."""
+    key = _key(suite, packages, hooks)
+    root = cache_root()
+    rootfs = root / f"{key}.tar"
+    with _locked(root / f"{key}.lock"):
+        if not rootfs.exists():
+            if shutil.which("mmdebstrap") is None:
+                raise RuntimeError("mmdebstrap is not installed: run scripts/system-deps")
+            tmp = rootfs.with_suffix(".part.tar")
+            cmd = ["mmdebstrap", f"--variant={variant}", "--quiet", *(f"--customize-hook={h}" for h in hooks)]
+            if packages:
+                cmd.append(f"--include={','.join(packages)}")
+            subprocess.run(
+                [*cmd, suite, str(tmp), debian_mirror()], check=True, capture_output=True, timeout=1200
+            )
+            tmp.replace(rootfs)
+    return rootfs
+
+
+def _key(suite: str, packages: tuple[str, ...], hooks: tuple[str, ...] = ()) -> str:
+    key = re.sub(r"[^a-z0-9.-]+", "-", f"{suite}-{'-'.join(packages) or 'base'}".lower())
+    if hooks:
+        key += "-" + hashlib.sha256("\n".join(hooks).encode()).hexdigest()[:8]
+    return key
+
+
+def standard_image(suite: str, packages: tuple[str, ...], *, variant: str = "minbase") -> StandardImage:
+    """Build (once per day) `mmdebstrap --variant=VARIANT --include=PKGS SUITE`, import it
+    into the engine and save it as a docker-archive."""
+    key = _key(suite, packages)
+    root = cache_root()
+    rootfs, archive = root / f"{key}.tar", root / f"{key}.docker.tar"
+    name = f"hardbake-standard/{key}:{root.name}"
+    standard_rootfs(suite, packages, variant=variant)
+    with _locked(root / f"{key}.lock"):
+        have = subprocess.run(["docker", "image", "inspect", name], capture_output=True).returncode == 0
+        if not have:
+            subprocess.run(["docker", "import", str(rootfs), name], check=True, capture_output=True)
+        if not archive.exists() or not have:
+            tmp = archive.with_suffix(".part")
+            subprocess.run(["docker", "save", "-o", str(tmp), name], check=True, capture_output=True)
+            tmp.replace(archive)
+    return StandardImage(name, rootfs, archive)
+
 
 LABEL = "dev.hardbake.standard-recipe"
 
@@ -94,23 +191,15 @@ def ensure(std: Standard, engine: Any) -> str:
             return std.tag
     except docker.errors.ImageNotFound:
         pass  # build it below
-    mirror = default_mirrors().debian
-    with tempfile.TemporaryDirectory(prefix="hardbake-std-") as t:
-        tar = Path(t) / "rootfs.tar"
-        subprocess.run(
-            ["mmdebstrap", "--quiet", "--variant=minbase", f"--include={','.join(std.packages)}",
-             *(f"--customize-hook={h}" for h in std.hooks), std.suite, str(tar), mirror],
-            check=True, capture_output=True, timeout=900,
-        )  # fmt: skip
-        changes = [f"LABEL {LABEL}={std.recipe}"]
-        if std.cmd:
-            changes.append("CMD " + json.dumps(list(std.cmd)))
-        for e in std.env:
-            changes.append(f"ENV {e}")
-        args = ["docker", "import"]
-        for c in changes:
-            args += ["--change", c]
-        subprocess.run([*args, str(tar), std.tag], check=True, capture_output=True, timeout=600)
+    tar = standard_rootfs(std.suite, std.packages, hooks=std.hooks)
+    changes = [f"LABEL {LABEL}={std.recipe}"]
+    if std.cmd:
+        changes.append("CMD " + json.dumps(list(std.cmd)))
+    changes += [f"ENV {e}" for e in std.env]
+    args = ["docker", "import"]
+    for c in changes:
+        args += ["--change", c]
+    subprocess.run([*args, str(tar), std.tag], check=True, capture_output=True, timeout=600)
     return std.tag
 
 
