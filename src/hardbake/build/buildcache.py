@@ -23,7 +23,7 @@ from hardbake.oci import layout
 from hardbake.oci.image import Image, ImageIndex
 from hardbake.spec.load import LoadedSpec
 
-FORMAT = "hardbake-build-cache/1"
+FORMAT = "hardbake-build-cache/2"  # 2: summaries carry the SBOMs
 
 
 def _file_digest(path: Path) -> str:

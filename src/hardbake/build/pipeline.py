@@ -15,7 +15,7 @@ from typing import Any
 
 from hardbake import distro as distros
 from hardbake import paths
-from hardbake.build import buildcache
+from hardbake.build import buildcache, sboms
 from hardbake.build import extend as extension_layers
 from hardbake.build import layers as layering
 from hardbake.build.assemble import Assembled, assemble
@@ -64,6 +64,7 @@ class BuildResult:
     seconds: float
     image: Image | ImageIndex | None = field(default=None, repr=False)
     assembled: dict[str, Assembled] = field(default_factory=dict, repr=False)
+    sboms: list[dict[str, Any]] = field(default_factory=list, repr=False)  # per arch: digest, spdx, cyclonedx
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -251,6 +252,7 @@ def build(
     summary = {
         "epoch": built[0][0].epoch,
         "arches": [_summary(a, img).__dict__ for a, img in built],
+        "sboms": [sboms.documents(a, lock.arches[a.arch], img, f"{spec.name}:{tag}") for a, img in built],
     }
     cache.put(cache_key, top, summary)
     return _finish(top, options, spec, tag, loaded, lock, summary, t0, {a.arch: a for a, _ in built})
@@ -271,6 +273,8 @@ def _finish(
     written = []
     for out in outputs:
         write_image(top, out, platform=options.platform)
+        if isinstance(out, LayoutRef):  # SBOMs travel with the image as OCI 1.1 artifacts
+            sboms.attach(out.path, top, summary.get("sboms", []), int(summary["epoch"]))
         written.append(str(out))
     return BuildResult(
         name=spec.name,
@@ -285,4 +289,5 @@ def _finish(
         seconds=time.monotonic() - t0,
         image=top,
         assembled=assembled,
+        sboms=list(summary.get("sboms", [])),
     )
