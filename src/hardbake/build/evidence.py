@@ -53,20 +53,7 @@ def lock_target(result: BuildResult, arch: str, digest: str) -> ScanTarget:
     lock = result.lock.arches[arch]
     present = set(next(a.packages for a in result.arches if a.arch == arch))
     distro = lock_distro(result)
-    packages = tuple(
-        InstalledPackage(
-            Ecosystem.deb,
-            p.name,
-            p.version,
-            p.source,
-            p.source_version,
-            distro,
-            p.arch,
-            f"pkg:deb/debian/{p.name}@{p.version}?arch={p.arch}&distro={distro}",
-        )  # fmt: skip
-        for p in lock.packages
-        if p.name in present
-    )
+    packages = tuple(_installed(p, distro) for p in lock.packages if p.name in present)
     return ScanTarget(f"{result.name}:{result.tag}", packages, frozenset({Ecosystem.deb}), digest, distro)
 
 
