@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from hardbake.cli.output import dumps_json, emit, err, out, pick_format
+
+if TYPE_CHECKING:
+    from hardbake.oci import Platform
+    from hardbake.vuln.report.compare import Comparison
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +32,9 @@ def compare_cmd(
     fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
     json_: bool = typer.Option(False, "--json", help="Alias of --format json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to FILE."),
+    scan: bool = typer.Option(
+        True, "--scan/--no-scan", help="Also compare CVEs (needs a vulnerability DB: `hardbake db update`)."
+    ),
 ) -> None:
     """Compare two images: compressed (docker save | gzip -6) and uncompressed size, packages,
     programs on PATH, setuid/setgid files, shells, package managers and the default user."""
@@ -45,8 +53,12 @@ def compare_cmd(
         finally:
             img.close()
     a, b = results
+    cves = _compare_cves(image_a, image_b, plat) if scan else None
     if chosen == "json":
-        emit(dumps_json({"a": a.to_json(), "b": b.to_json()}), output)
+        doc: dict[str, object] = {"a": a.to_json(), "b": b.to_json()}
+        if cves is not None:
+            doc["vulnerabilities"] = cves.to_json()
+        emit(dumps_json(doc), output)
         return
     rows = [
         ("compressed (gzip -6)", _mb(a.compressed), _mb(b.compressed)),
@@ -62,12 +74,21 @@ def compare_cmd(
         ),
         ("default user", a.user, b.user),
     ]
+    if cves is not None:
+        rows += [(f"CVEs {sev}", str(x), str(y)) for sev, (x, y) in cves.by_severity.items() if x or y]
+        rows += [(f"CVEs {state}", str(x), str(y)) for state, (x, y) in cves.by_state.items() if x or y]
+        rows.append(("CVEs in A, not in B", str(len(cves.only_in_a)), ""))
     if chosen == "markdown":
         text = f"| | {a.ref} | {b.ref} |\n|---|---|---|\n" + "".join(
             f"| {r} | {x} | {y} |\n" for r, x, y in rows
         )
         emit(text, output)
         return
+    if cves is not None and cves.only_in_a:
+        listing = ", ".join(v.id for v in cves.only_in_a[:40]) + (" ..." if len(cves.only_in_a) > 40 else "")
+        err.print(f"present in {a.ref}, absent in {b.ref}: {listing}")
+    elif cves is None and scan:
+        err.print("[dim]no vulnerability database: CVEs not compared (`hardbake db update`)[/]")
     t = Table(title="compare")
     t.add_column("")
     t.add_column(a.ref)
@@ -75,3 +96,21 @@ def compare_cmd(
     for r in rows:
         t.add_row(*r)
     out.print(t)
+
+
+def _compare_cves(image_a: str, image_b: str, platform: Platform | None) -> Comparison | None:
+    """Scan both images against the local DB and compare; None when there is no DB."""
+    from hardbake.sbom import inventories
+    from hardbake.vuln import VulnDB, scan
+    from hardbake.vuln.db import default_path
+    from hardbake.vuln.report.compare import compare
+    from hardbake.vuln.target import scan_target
+
+    if not default_path().exists():
+        return None
+    reports = []
+    with VulnDB.open(default_path()) as db:
+        for ref in (image_a, image_b):
+            inv = inventories(ref, (platform,) if platform is not None else None)[0]
+            reports.append(scan(scan_target(inv.inventory, ref=ref), db))
+    return compare(reports[0], reports[1])
