@@ -49,6 +49,7 @@ def mmdebstrap(include: str | None, tar: Path, cache: Path, mirror: str) -> floa
     if include:
         args.append(f"--include={include}")
     args += [
+        '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/',
         f"--setup-hook=sync-in {cache} /var/cache/apt/archives/",
         "--skip=download/empty",
         "bookworm",
