@@ -54,3 +54,16 @@ def test_python_size_and_package_goals(cache: Path, tmp_path: Path, monkeypatch:
     assert p["hardening"]["programsOnPath"]["count"] <= 5
     names = {x.rsplit("/", 1)[-1] for x in p["hardening"]["programsOnPath"]["paths"]}
     assert {"python", "python3"} <= names
+
+
+def test_python_image_is_reproducible_with_its_pyc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds of python:3.13 from empty caches (the .pyc compiled twice by the image's own
+    interpreter, at different times, in another time zone) give the same digest."""
+    digests = []
+    for i, tz in enumerate(("UTC", "Pacific/Kiritimati")):
+        monkeypatch.setenv("HARDBAKE_CACHE", str(tmp_path / f"cache-{i}"))
+        monkeypatch.setenv("TZ", tz)
+        r = runner.invoke(app, ["build", "python:3.13", "--arch", "amd64", "--json", "-o", f"oci:{tmp_path}/p{i}:1"])
+        assert r.exit_code == 0, r.output
+        digests.append(json.loads(r.stdout)["digest"])
+    assert digests[0] == digests[1]
