@@ -2,9 +2,11 @@
 """Benchmark (issue 5): catalog build time (warm package cache) and Python start-up time.
 
   build:   each language runtime image (amd64), packages cached, layer/build caches cold
-  startup: median of N `docker run --rm IMAGE python3 -c ...` for `pass` and for
-           `import json, ssl, decimal`, hardened python:3.11 vs the standard bookworm python3
-           image (mmdebstrap minbase + python3, no .pyc) in the same run
+  startup: `python3 -c pass` and `python3 -c "import json, ssl, decimal"`, hardened python:3.11
+           (stdlib byte-compiled at build time) vs the same image built without byte-compile
+           vs the standard bookworm python3 image (mmdebstrap minbase + python3, whose
+           postinst byte-compiled it), measured two ways: `docker run` wall time (engine
+           overhead included) and inside one container (median of N interpreter starts)
 Run: .venv/bin/python bench/catalog_startup.py [--runs 15]
 """
 
