@@ -122,6 +122,7 @@ def make_image(
         for i in range(len(layers))
     ]
     annotations = {k: v for k, v in image_labels.items() if k.startswith("org.opencontainers.image.")}
+    annotations.update(loaded.spec.annotations)  # the spec's own manifest annotations
     return mutate.image(config, layers, history=history, annotations=annotations)
 
 
@@ -154,4 +155,5 @@ def extend_image(
         img, replace(img.config(), created=created, config=container_config(loaded, a, image_labels))
     )
     annotations = {k: v for k, v in image_labels.items() if k.startswith("org.opencontainers.image.")}
+    annotations.update(loaded.spec.annotations)  # the spec's own manifest annotations
     return mutate.with_annotations(img, annotations)
