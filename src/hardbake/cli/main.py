@@ -46,6 +46,9 @@ COMMANDS: dict[str, str] = {
     "push": "push",
     "pull": "pull",
     "copy": "copy",
+    "watch": "watch",
+    "sla": "sla",
+    "patch": "patch",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}

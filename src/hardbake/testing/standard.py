@@ -73,9 +73,9 @@ def ensure(std: Standard, engine: Any) -> str:
     mirror = default_mirrors().debian
     with tempfile.TemporaryDirectory(prefix="hardbake-std-") as t:
         tar = Path(t) / "rootfs.tar"
+        include = [f"--include={','.join(std.packages)}"] if std.packages else []
         subprocess.run(
-            ["mmdebstrap", "--quiet", "--variant=minbase", f"--include={','.join(std.packages)}",
-             std.suite, str(tar), mirror],
+            ["mmdebstrap", "--quiet", "--variant=minbase", *include, std.suite, str(tar), mirror],
             check=True, capture_output=True, timeout=900,
         )  # fmt: skip
         changes = [f"LABEL {LABEL}={std.recipe}"]
