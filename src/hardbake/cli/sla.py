@@ -27,12 +27,12 @@ def _sinks(alerts_jsonl: Path | None, webhook: str | None) -> list[Any]:
 def alert_after_run(
     state: Any, policy_path: Path | None, alerts_jsonl: Path | None, webhook: str | None
 ) -> int:
-    """Evaluate the SLA and send the alerts that are due; returns how many were sent."""
+    """Evaluate the SLA and send the alerts that are due; returns how many deliveries were made."""
     from hardbake.watch import alerts, sla
 
     policy = sla.Policy.load(policy_path) if policy_path else sla.Policy()
     now = state.clock()
-    due = alerts.due(sla.evaluate(state.vulns(), policy, now), state, now)
+    due = alerts.due(sla.evaluate(state.vulns(), policy, now), now)
     if not due:
         return 0
     sinks = _sinks(alerts_jsonl, webhook)

@@ -75,7 +75,7 @@ def watch(
         typer.Option(
             "--registry",
             envvar="HARDBAKE_REGISTRY",
-            help="Publish to PREFIX/<family>:<tag> (REGISTRY[/NAMESPACE]) under every tag of the image. "
+            help="Publish to PREFIX/<family>:<tag> (REGISTRY\\[/NAMESPACE]) under every tag of the image. "
             "Default: an OCI layout per family beside the state file (published/<family>).",
         ),
     ] = None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +111,7 @@ class PatchReport:
         }
 
 
-def os_release(fs: Filesystem) -> dict[str, str]:
+def os_release(fs: Filesystem, files: Mapping[str, bytes]) -> dict[str, str]:
     """/etc/os-release (following its link inside the image), else /usr/lib/os-release."""
     path = "etc/os-release"
     for _ in range(8):
@@ -119,11 +119,11 @@ def os_release(fs: Filesystem) -> dict[str, str]:
         if info is None:
             break
         if info.kind is not EntryKind.SYMLINK:
-            return _parse_os_release(fs.read_bytes(path))
+            return _parse_os_release(files.get(path) or fs.read_bytes(path))
         base = "" if info.linkname.startswith("/") else posixpath.dirname(path)
         path = posixpath.normpath(posixpath.join("/", base, info.linkname)).lstrip("/")
     if fs.get("usr/lib/os-release") is not None:
-        return _parse_os_release(fs.read_bytes("usr/lib/os-release"))
+        return _parse_os_release(files.get("usr/lib/os-release") or fs.read_bytes("usr/lib/os-release"))
     raise InputError(
         f"{fs.image}: no /etc/os-release", hint="hardbake patch needs to know the Debian release"
     )
@@ -138,8 +138,8 @@ def _parse_os_release(data: bytes) -> dict[str, str]:
     return out
 
 
-def image_distro(fs: Filesystem) -> distros.Distro:
-    osr = os_release(fs)
+def image_distro(fs: Filesystem, files: Mapping[str, bytes]) -> distros.Distro:
+    osr = os_release(fs, files)
     if "debian" not in (osr.get("ID", ""), *osr.get("ID_LIKE", "").split()):
         raise InputError(
             f"{fs.image}: not a Debian-based image (os-release ID={osr.get('ID')!r})",
@@ -211,8 +211,9 @@ def patch_image(
     """The patched image (the input itself when nothing needed patching) and the report."""
     progress("reading the image")
     fs = Filesystem.scan(image)
-    distro = image_distro(fs)
-    db = dpkgdb.read_db(fs)
+    snap = dpkgdb.snapshot(fs)
+    distro = image_distro(fs, snap)
+    db = dpkgdb.read_db(fs, snap)
     arch = image.platform().debian_arch
     chosen = tuple(suites) if suites else distro.suites[:2]
     report = PatchReport(name, str(image.platform()), distro.name, db.style, chosen, str(image.digest()))
@@ -225,9 +226,9 @@ def patch_image(
     progress(f"fetching {len(locked)} verified package(s)")
     client.fetch(list(locked.values()))
     kinds = ("list", "md5sums", *scripts.KINDS)
-    wanted = [path for p in db.packages for path in dpkgdb.info_paths(db, p, kinds).values()]
     conf_paths = {layer.resolve(fs, c.lstrip("/")) for p, _ in found for c in p.conffiles}
-    files = dpkgdb.read_files(fs, [*wanted, *conf_paths])
+    missing = [c for c in conf_paths if c not in snap]
+    files = {**snap, **(dpkgdb.read_files(fs, missing) if missing else {})}
     owners = _owners(db, fs, files)
     image_md5 = {p: hashlib.md5(files[p]).hexdigest() for p in conf_paths if p in files}
     refused: dict[str, list[str]] = {}
@@ -259,15 +260,15 @@ def patch_image(
         for n, r in sorted(refused.items())
     ]
     if report.refused and not ignore_errors:
-        lines = "; ".join(f"{r.name} {r.old} -> {r.new}: {' / '.join(r.reasons)}" for r in report.refused)
+        lines = "".join(f"\n  - {r.name} {r.old} -> {r.new}: {'; '.join(r.reasons)}" for r in report.refused)
         raise PatchRefused(
-            f"{len(report.refused)} package(s) cannot be patched in place: {lines}",
+            f"{len(report.refused)} package(s) cannot be patched in place:{lines}",
             hint="rebuild the image (hardbake build / watch), or pass --ignore-errors to patch the others",
         )
     chosen_patches = [patches[n] for n in sorted(accepted)]
     if not chosen_patches:
         return image, report
-    new_image, report.layer = _layer(image, db, fs, chosen_patches)
+    new_image, report.layer = _layer(image, db, fs, snap, chosen_patches)
     report.digest = str(new_image.digest())
     fixed = _vulns(
         report, db, chosen_patches, {n: by_name[n][1] for n in accepted}, client, vuln_db, distro.name
@@ -282,10 +283,10 @@ def patch_image(
 
 
 def _layer(
-    image: Image, db: DpkgDB, fs: Filesystem, patches: Sequence[layer.PackagePatch]
+    image: Image, db: DpkgDB, fs: Filesystem, snap: Mapping[str, bytes], patches: Sequence[layer.PackagePatch]
 ) -> tuple[Image, dict[str, Any]]:
     epoch = max((e.mtime for pp in patches for e in pp.entries), default=0)
-    db_files, info_whiteouts = layer.db_entries(db, fs, patches, epoch)
+    db_files, info_whiteouts = layer.db_entries(db, fs, snap, patches, epoch)
     entries: dict[str, TarEntry] = {}
     for e in [e for pp in patches for e in pp.entries] + db_files:
         entries.setdefault(e.path, e)

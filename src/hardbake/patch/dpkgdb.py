@@ -16,12 +16,12 @@ changes only the stanzas of the packages that were patched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from hardbake.debian.version import DebVersion
 from hardbake.errors import InputError
-from hardbake.oci.filesystem import Filesystem
+from hardbake.oci.filesystem import FileInfo, Filesystem
 
 DPKG = "var/lib/dpkg"
 STATUS = f"{DPKG}/status"
@@ -172,11 +172,27 @@ def _diversions(text: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def read_db(fs: Filesystem) -> DpkgDB:
-    """The image's dpkg database; InputError when it has none."""
-    status = fs.get(STATUS)
-    if status is not None and status.is_file:
-        text = fs.read_bytes(STATUS).decode("utf-8", "replace")
+#: what one pass over the layers keeps: dpkg's records, small files under /etc (conffiles,
+#: os-release), and the os-release /etc/os-release usually links to
+_SNAPSHOT_LIMIT = 1 << 20
+
+
+def snapshot(fs: Filesystem) -> dict[str, bytes]:
+    """dpkg's database, small /etc files and os-release, read in one pass over the layers."""
+
+    def wanted(e: FileInfo) -> bool:
+        p = e.path
+        if p.startswith(DPKG + "/"):
+            return not p.startswith((f"{DPKG}/updates/", f"{DPKG}/triggers/"))
+        return (p.startswith("etc/") and e.size <= _SNAPSHOT_LIMIT) or p == "usr/lib/os-release"
+
+    return {info.path: stream.read() for info, stream in fs.open_files(wanted)}
+
+
+def read_db(fs: Filesystem, files: Mapping[str, bytes]) -> DpkgDB:
+    """The image's dpkg database (from a `snapshot`); InputError when it has none."""
+    if STATUS in files:
+        text = files[STATUS].decode("utf-8", "replace")
         db = DpkgDB("status", [])
         for st in parse_stanzas(text, f"/{STATUS}"):
             if st.get("Package") is None:
@@ -188,21 +204,20 @@ def read_db(fs: Filesystem) -> DpkgDB:
             else:
                 db.other.append(st)
                 db.status_order.append(("", str(len(db.other) - 1)))
-        div = fs.get(DIVERSIONS)
-        if div is not None and div.is_file:
-            db.diversions = _diversions(fs.read_bytes(DIVERSIONS).decode("utf-8", "replace"))
+        if DIVERSIONS in files:
+            db.diversions = _diversions(files[DIVERSIONS].decode("utf-8", "replace"))
         return db
-    entries = [e for e in fs.files() if e.path.startswith(STATUS_D + "/") and not e.path.endswith(".md5sums")]
+    entries = sorted(p for p in files if p.startswith(STATUS_D + "/") and not p.endswith(".md5sums"))
     if not entries:
         raise InputError(
             f"{fs.image}: no dpkg database (/{STATUS} or /{STATUS_D}/)",
             hint="hardbake patch updates Debian packages; this image does not record any",
         )
     db = DpkgDB("status.d", [])
-    for info, stream in fs.open_files([e.path for e in entries]):
-        for st in parse_stanzas(stream.read().decode("utf-8", "replace"), f"/{info.path}"):
+    for path in entries:
+        for st in parse_stanzas(files[path].decode("utf-8", "replace"), f"/{path}"):
             if st.get("Package") is not None and _installed(st):
-                db.packages.append(Installed(st, info.path))
+                db.packages.append(Installed(st, path))
     db.packages.sort(key=lambda p: p.key())
     return db
 

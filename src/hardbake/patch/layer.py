@@ -247,14 +247,14 @@ def status_stanza(pp: PackagePatch) -> Stanza:
 
 
 def db_entries(
-    db: DpkgDB, fs: Filesystem, patches: Sequence[PackagePatch], mtime: int
+    db: DpkgDB, fs: Filesystem, files: Mapping[str, bytes], patches: Sequence[PackagePatch], mtime: int
 ) -> tuple[list[TarEntry], list[str]]:
     """The dpkg database files the layer rewrites, and the info files it whites out."""
     entries: list[TarEntry] = []
     whiteouts: list[str] = []
     if db.style == "status":
         new = {pp.installed.key(): status_stanza(pp) for pp in patches}
-        text = fs.read_bytes(dpkgdb.STATUS).decode("utf-8", "replace")
+        text = files[dpkgdb.STATUS].decode("utf-8", "replace")
         stanzas = dpkgdb.parse_stanzas(text, "/" + dpkgdb.STATUS)
         out = []
         for st in stanzas:

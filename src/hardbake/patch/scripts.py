@@ -30,35 +30,50 @@ from hardbake.debian.version import DebVersion
 
 KINDS = ("preinst", "postinst", "prerm", "postrm", "config")
 
-_HARMLESS = [
-    re.compile(p)
-    for p in (
-        r"#!.*",
-        r"set -[eux]+",
-        r"set \+[eux]+",
-        r"exit( 0)?",
-        r"(fi|esac|done|then|else|do|\{|\}|;;|true|:)",
-        r"elif .*; then",
-        r"case .* in",
-        r"[\w|*\"' -]+\)( ;;)?",  # case labels: configure|abort-upgrade) / *)
-        r"if \[ .* \]; then",
-        r"if \[ .* \]",
-        r"if (test|which|command -v|type) .*; then",
-        r"if \[ -[xefdrL] .* \] && .*; then",
-        r"[A-Za-z_][A-Za-z0-9_]*=(\"[^\"`$]*\"|'[^']*'|[^\s`$;|&]*)",
-        r"echo .*>&2",
-        r"(if \[ .* \] ?(&&|\|\|) ?)?(deb-systemd-helper|deb-systemd-invoke|systemctl|invoke-rc\.d|update-rc\.d|service)\b.*",
-        r"(if \[ .* \] ?(&&|\|\|) ?)?\[ -[xd] \S+ \] (&&|\|\|) .*(deb-systemd-\w+|invoke-rc\.d|update-rc\.d|systemctl).*",
-        r"(\[ .* \] (&&|\|\|) )?ldconfig( .*)?",
-        r"(if which |\[ -x /usr/bin/)?(py3compile|py3clean|pyclean|pypy3compile|pypy3clean)\b.*",
-        r"(update-mime-database|update-desktop-database|gtk-update-icon-cache|update-icon-caches)\b.*",
-        r"dpkg-trigger .*",
-        r"dpkg-maintscript-helper supports .*",
-        r"\. /usr/share/debconf/confmodule",
-        r"db_(stop|version|capb|settitle)\b.*",
-        r"# .*",
-    )
-]
+#: commands with no effect on an image layer (or whose effect an upgrade keeps)
+_COMMANDS = frozenset(
+    {"ldconfig", "deb-systemd-helper", "deb-systemd-invoke", "systemctl", "invoke-rc.d", "update-rc.d",
+     "service", "py3compile", "py3clean", "pyclean", "pypy3compile", "pypy3clean", "update-mime-database",
+     "update-desktop-database", "gtk-update-icon-cache", "update-icon-caches", "dpkg-trigger", "which",
+     "command", "type", "true", ":", "exit", "return", "echo", "printf", "set", "db_stop", "db_version",
+     "db_capb", "db_settitle"}
+)  # fmt: skip
+_STRUCTURE = re.compile(r"(fi|esac|done|then|else|do|\{|\}|;;|case .+ in|[\w|*\"'. -]+\)\s*(;;)?)")
+_NOISE = re.compile(r"\s*(\d?>\s*/dev/null|\d?>&\d|\|\|\s*(true|:))\s*")
+_ASSIGN = re.compile(r"(local\s+)?[A-Za-z_][A-Za-z0-9_]*=(\"[^\"]*\"|'[^']*'|\S*)")
+
+
+def _simple(cmd: str) -> bool:
+    """One simple command: a test, an assignment, or a command on the list."""
+    cmd = cmd.strip().removeprefix("!").strip()
+    if not cmd or _STRUCTURE.fullmatch(cmd):
+        return True
+    if cmd.startswith(("[ ", "[[ ", "test ")):
+        return True
+    if _ASSIGN.fullmatch(cmd):
+        return True
+    if cmd == ". /usr/share/debconf/confmodule" or cmd.startswith("dpkg-maintscript-helper supports "):
+        return True
+    word = cmd.split()[0]
+    return word in _COMMANDS
+
+
+def _harmless(line: str) -> bool:
+    if line.startswith("#!"):
+        return True
+    if "$(" in line or "`" in line:  # command substitution: anything may run
+        return False
+    line = _NOISE.sub(" ", line).strip()
+    for prefix in ("if ", "elif ", "while ", "until "):
+        if line.startswith(prefix):
+            line = line[len(prefix) :]
+            line = re.sub(r";?\s*(then|do)$", "", line).strip()
+            break
+    line = re.sub(r";?\s*(then|do)$", "", line).strip() if line.endswith(("then", "do")) else line
+    parts = re.split(r"\s*(?:&&|\|\||;)\s*", line)
+    return all(_simple(p) for p in parts)
+
+
 _MIGRATION = re.compile(
     r"dpkg --compare-versions\s+\"?\$(?:2|\{2\}|[A-Za-z_]*version[A-Za-z_]*)\"?\s+(lt|le|lt-nl|le-nl|<<|<=)\s+\"?([^\"\s;)]+)"
 )
@@ -117,7 +132,6 @@ def judge(kind: str, new: bytes | None, old: bytes | None, old_version: str, new
             return f"{kind} migrates data for this upgrade ({crossed!r}); hardbake does not run maintainer scripts"
         return None
     for line in _commands(text):
-        if not any(p.fullmatch(line) for p in _HARMLESS):
-            where = "a new" if old is None else "a changed"
-            return f"{where} {kind} runs {line[:120]!r}, which an image-layer patch cannot reproduce"
+        if not _harmless(line):
+            return f"its {kind} runs {line[:120]!r}, which an image-layer patch cannot reproduce"
     return None

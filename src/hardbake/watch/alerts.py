@@ -8,8 +8,9 @@ Sinks, one module-level class each, all with `send(alert) -> bool`:
   5xx with exponential backoff, a bounded number of attempts, all inside one overall time
   budget per dispatch, so a dead receiver delays a watch iteration by a bounded amount.
 
-An alert counts as sent, and is not sent again for that level, only when every sink took it;
-a failed webhook delivery is retried at the next dispatch.
+Each sink that has a `name` (the JSON lines file, the webhook URL) gets each alert once per
+level: what it took is recorded in the state DB, and a failed webhook delivery is tried again
+at the next dispatch. The terminal has no name: it shows every due alert, every time.
 """
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ class Alert:
 
 
 class Sink(Protocol):
+    name: str | None  # None: not recorded, every due alert every time
+
     def begin(self) -> None: ...
 
     def send(self, alert: Alert) -> bool: ...
 
 
 class TerminalSink:
+    name: str | None = None
+
     def __init__(self, emit: Callable[[str], None]) -> None:
         self.emit = emit
 
@@ -82,6 +87,7 @@ class TerminalSink:
 class JsonLinesSink:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.name: str | None = f"jsonl:{path.resolve()}"
 
     def begin(self) -> None:
         pass
@@ -116,6 +122,7 @@ class WebhookSink:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = check_webhook_url(url)
+        self.name: str | None = f"webhook:{url}"
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.timeout = timeout
@@ -164,23 +171,24 @@ class WebhookSink:
         return False
 
 
-def due(items: Sequence[SlaItem], state: StateDB, now: datetime) -> list[Alert]:
-    """Warnings and breaches not yet alerted at that level."""
-    return [
-        Alert(i.status, i, now)
-        for i in items
-        if i.status in ("warning", "breached") and not state.alerted(i.image, i.vuln, i.package, i.status)
-    ]
+def due(items: Sequence[SlaItem], now: datetime) -> list[Alert]:
+    """Every warning and breach (which sink still needs which is `dispatch`'s business)."""
+    return [Alert(i.status, i, now) for i in items if i.status in ("warning", "breached")]
 
 
-def dispatch(alerts: Sequence[Alert], sinks: Sequence[Sink], state: StateDB) -> list[Alert]:
-    """Send each alert to every sink; returns those every sink took (recorded as sent)."""
+def dispatch(alerts: Sequence[Alert], sinks: Sequence[Sink], state: StateDB) -> list[tuple[Alert, str]]:
+    """Send each alert to each sink that has not taken it at that level; returns (alert, sink
+    name) of the deliveries made (the terminal's as "terminal")."""
     for s in sinks:
         s.begin()
     sent = []
     for a in alerts:
-        ok = [s.send(a) for s in sinks]
-        if all(ok):
-            state.record_alert(a.item.image, a.item.vuln, a.item.package, a.level)
-            sent.append(a)
+        i = a.item
+        for s in sinks:
+            if s.name is not None and state.alerted(i.image, i.vuln, i.package, a.level, s.name):
+                continue
+            if s.send(a):
+                if s.name is not None:
+                    state.record_alert(i.image, i.vuln, i.package, a.level, s.name)
+                sent.append((a, s.name or "terminal"))
     return sent

@@ -208,7 +208,9 @@ def summary(items: Sequence[SlaItem], policy: Policy) -> list[dict[str, Any]]:
                 "fixed": len(fixed),
                 "met": sum(1 for i in of if i.status == "met"),
                 "missed": sum(1 for i in of if i.status == "missed"),
-                "medianTimeToFixSeconds": int(statistics.median(f.total_seconds() for f in fixed)) if fixed else None,
+                "medianTimeToFixSeconds": int(statistics.median(f.total_seconds() for f in fixed))
+                if fixed
+                else None,
                 "maxTimeToFixSeconds": int(max(fixed).total_seconds()) if fixed else None,
                 "upstream": len(upstream),
                 "oldestUpstreamSeconds": int(max(upstream).total_seconds()) if upstream else None,

@@ -9,7 +9,7 @@ What it keeps:
 * `vulns`: per image, per vulnerability and source package, the SLA timestamps: first seen
   (first scan that reported it), fix available (the archive offered a fixed package),
   fixed published (a rebuilt image without it was published);
-* `alerts`: which SLA alerts were sent, so a lasting condition alerts once per level.
+* `alerts`: which SLA alerts each sink took, so a lasting condition alerts once per level and sink.
 
 Times are UTC ISO 8601 strings from an injected clock. Every change is one transaction.
 `open()` refuses a file of another schema version rather than guessing.
@@ -57,7 +57,7 @@ CREATE TABLE vulns (
   via TEXT NOT NULL, PRIMARY KEY (image, vuln, package));
 CREATE TABLE alerts (
   image TEXT NOT NULL, vuln TEXT NOT NULL, package TEXT NOT NULL, level TEXT NOT NULL,
-  sent_at TEXT NOT NULL, PRIMARY KEY (image, vuln, package, level));
+  sink TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (image, vuln, package, level, sink));
 """
 
 
@@ -456,18 +456,18 @@ class StateDB:
 
     # -- alerts ---------------------------------------------------------------------------
 
-    def alerted(self, image: str, vuln: str, package: str, level: str) -> bool:
+    def alerted(self, image: str, vuln: str, package: str, level: str, sink: str) -> bool:
         return (
             self.conn.execute(
-                "SELECT 1 FROM alerts WHERE image = ? AND vuln = ? AND package = ? AND level = ?",
-                (image, vuln, package, level),
+                "SELECT 1 FROM alerts WHERE image = ? AND vuln = ? AND package = ? AND level = ? AND sink = ?",
+                (image, vuln, package, level, sink),
             ).fetchone()
             is not None
         )
 
-    def record_alert(self, image: str, vuln: str, package: str, level: str) -> None:
+    def record_alert(self, image: str, vuln: str, package: str, level: str, sink: str) -> None:
         with self._tx() as c:
             c.execute(
-                "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?)",
-                (image, vuln, package, level, self.now()),
+                "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
+                (image, vuln, package, level, sink, self.now()),
             )
