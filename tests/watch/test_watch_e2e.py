@@ -201,3 +201,17 @@ def test_a_base_change_cascades_and_a_failing_base_blocks_its_children(
         assert img is not None and img.digest == outcomes(second)["tchild:1"]["newDigest"]
         assert [r.outcome for r in db.rebuilds("tchild:1")] == ["published", "published", "blocked"]
         assert len(db.digest_history("tchild:1")) == 2
+
+
+def test_an_image_that_cannot_be_locked_does_not_stop_the_others(lab: Lab, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text('name: broken\nversion: "1"\ndistro: debian-13\npackages: [hbrun, nosuchpkg]\n')
+    common = [str(broken), str(lab.specs["alpha"]), "--state", str(tmp_path / "state.sqlite")]
+    code, dry = watch(*common, "--dry-run")
+    o = outcomes(dry)
+    assert code == 2 and o["alpha:1"]["outcome"] == "would-rebuild"
+    assert o["broken:1"]["outcome"] == "failed" and "nosuchpkg" in o["broken:1"]["error"]
+    code, run = watch(*common)
+    o = outcomes(run)
+    assert code == 2 and o["alpha:1"]["outcome"] == "published" and o["broken:1"]["outcome"] == "failed"
+    assert o["alpha:1"]["published"]["signed"] is False and o["alpha:1"]["published"]["verified"] is None

@@ -112,6 +112,7 @@ class Lab:
     security: AptRepo  # trixie-security
     url: str = ""
     specs: dict[str, Path] = field(default_factory=dict)
+    hbrun: Path | None = None
 
     @property
     def keyring(self) -> Path:
@@ -140,6 +141,16 @@ class Lab:
         """A new version of a message package lands in `suite`, with a changelog naming `cves`."""
         history = [(version, tuple(cves)), ("1.0-1", ())]
         spec = message_package(name, version, message or f"{name} ok", history)
+        self._add(suite, spec)
+
+    def publish_hbrun(self, version: str, suite: str = "trixie-security") -> None:
+        """A new build of the program every image runs (a change all five images take)."""
+        assert self.hbrun is not None
+        self._add(
+            suite, DebSpec("hbrun", version, files={"/usr/bin/hbrun": File(self.hbrun.read_bytes(), 0o755)})
+        )
+
+    def _add(self, suite: str, spec: DebSpec) -> None:
         repo = self.security if suite.endswith("-security") else self.debian
         repo.add(suite, spec)
         repo.publish(suite, archs=("amd64",))
@@ -152,6 +163,7 @@ def build_lab(root: Path, key: SigningKey, binary: Path | None = None) -> Lab:
     (root / "www" / "debian-security").mkdir(parents=True, exist_ok=True)
     lab = Lab(root, AptRepo(root / "www" / "debian", key), AptRepo(root / "www" / "debian-security", key))
     hbrun = binary or build_go_binary(root / "hbrun", HBRUN)
+    lab.hbrun = hbrun
     lab.debian.add(
         "trixie", DebSpec("hbrun", "1.0-1", files={"/usr/bin/hbrun": File(hbrun.read_bytes(), 0o755)})
     )

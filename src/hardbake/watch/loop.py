@@ -153,19 +153,41 @@ def lock_target(target: Target, clients: _Clients) -> tuple[ImageLock, DebianCli
     return lock_spec(loaded, client, archs, parent=parent_lock), client
 
 
-def plan(config: WatchConfig, clients: _Clients) -> list[tuple[Target, Decision, DebianClient]]:
+@dataclass(frozen=True)
+class Planned:
+    target: Target
+    decision: Decision | None  # None: the image could not be locked
+    client: DebianClient | None
+    error: Error | None = None
+
+
+def plan(config: WatchConfig, clients: _Clients) -> list[Planned]:
+    """Re-lock every target (parents first) and decide; one image that cannot be locked (a
+    package gone from the archive, a broken spec) does not stop the others."""
     rebuilding_now: set[str] = set()
     out = []
     for t in config.targets:
         config.progress(f"{t.name}: locking against the archive")
-        lock, client = lock_target(t, clients)
+        try:
+            lock, client = lock_target(t, clients)
+        except Error as e:
+            out.append(Planned(t, None, None, e))
+            continue
         prev = config.state.image(t.name)
         parent = t.parent if t.parent in rebuilding_now else None
         d = decide(t.name, prev.lock if prev else None, lock, parent)
         if d.rebuild:
             rebuilding_now.add(t.name)
-        out.append((t, d, client))
+        out.append(Planned(t, d, client))
     return out
+
+
+def _lock_failed(p: Planned, previous: str | None) -> rebuilding.Outcome:
+    assert p.error is not None
+    return rebuilding.Outcome(
+        p.target.name, "failed", ("could not lock against the archive",), [], previous,
+        error=f"{type(p.error).__name__}: {p.error.diagnostics()}",
+    )  # fmt: skip
 
 
 def run_once(config: WatchConfig) -> WatchReport:
@@ -177,25 +199,33 @@ def run_once(config: WatchConfig) -> WatchReport:
         config.progress("refreshing the archive indices")
         refreshed = refresh(clients.get(), config.targets)
         planned = plan(config, clients)
-        decisions = [d for _, d, _ in planned]
+        decisions = [p.decision for p in planned if p.decision is not None]
         if config.dry_run:
             outcomes = []
-            for d in decisions:
-                prev = config.state.image(d.target)
-                outcomes.append(
-                    rebuilding.Outcome(
-                        d.target,
-                        "would-rebuild" if d.rebuild else "unchanged",
-                        d.reasons,
-                        [c.to_json() for c in collapse(list(d.changes))],
-                        prev.digest if prev else None,
-                    )
-                )
+            for p in planned:
+                prev = config.state.image(p.target.name)
+                digest = prev.digest if prev else None
+                if p.decision is None:
+                    outcomes.append(_lock_failed(p, digest))
+                    continue
+                d = p.decision
+                kind = "would-rebuild" if d.rebuild else "unchanged"
+                changes = [c.to_json() for c in collapse(list(d.changes))]
+                outcomes.append(rebuilding.Outcome(d.target, kind, d.reasons, changes, digest))
             return WatchReport(None, started, config.clock(), True, refreshed, decisions, outcomes)
         run_id = config.state.start_run(False)
         done: dict[str, rebuilding.Outcome] = {}
-        for t, d, client in planned:
-            done[t.name] = _apply(config, t, d, client, run_id, done)
+        for p in planned:
+            if p.decision is None or p.client is None:
+                prev = config.state.image(p.target.name)
+                out = done[p.target.name] = _lock_failed(p, prev.digest if prev else None)
+                config.state.record_rebuild(
+                    run_id=run_id, image=out.image, started_at=config.clock(), outcome=out.outcome,
+                    reasons=out.reasons, changes=[], old_digest=out.old_digest, new_digest=None, tests=[],
+                    vulns_fixed=[], verified=None, error=out.error,
+                )  # fmt: skip
+                continue
+            done[p.target.name] = _apply(config, p.target, p.decision, p.client, run_id, done)
         outcomes = list(done.values())
         summary: dict[str, int] = {}
         for o in outcomes:
@@ -224,7 +254,10 @@ def _apply(
     if prev is not None and prev.lock is not None:
         pub_scan = vulns.scan_packages(f"{t.name}@{prev.digest}", prev.lock.distro, prev.packages, db)
         if d.rebuild:
-            fixes = vulns.changelog_fixes(d.changes, d.lock, prev.lock, client, db)
+            try:
+                fixes = vulns.changelog_fixes(d.changes, d.lock, prev.lock, client, db)
+            except Error as e:  # the rebuild will meet the same problem and report it
+                config.progress(f"{t.name}: could not read the new changelogs ({e.message})")
             names = {p["name"] for p in prev.packages}
             kept = {a: [p.name for p in al.packages if p.name in names] for a, al in d.lock.arches.items()}
             # a package new to the lock may well be in the image: count it in
@@ -243,7 +276,7 @@ def _apply(
             t.name,
             "blocked",
             d.reasons,
-            [c.to_json() for c in d.changes],
+            [c.to_json() for c in collapse(list(d.changes))],
             prev.digest if prev else None,
             error=f"its base {t.parent} was not published ({base.outcome}); this image keeps its digest",
             lock_sha256=lock_sha,
@@ -253,7 +286,7 @@ def _apply(
             t.name,
             "still-failing",
             d.reasons,
-            [c.to_json() for c in d.changes],
+            [c.to_json() for c in collapse(list(d.changes))],
             prev.digest if prev else None,
             error="this exact lock already failed its tests; waiting for the archive or the spec to change "
             "(--retry-failed to try again)",

@@ -21,13 +21,13 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hardbake.build.plan import ImageLock
 from hardbake.errors import EnvError
+from hardbake.watch.records import Observation, PublishedImage, RebuildRecord, VulnRow, iso, parse_time
 
 SCHEMA_VERSION = 1
 Clock = Callable[[], datetime]
@@ -59,88 +59,6 @@ CREATE TABLE alerts (
   image TEXT NOT NULL, vuln TEXT NOT NULL, package TEXT NOT NULL, level TEXT NOT NULL,
   sink TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (image, vuln, package, level, sink));
 """
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _time(s: str | None) -> datetime | None:
-    return datetime.fromisoformat(s) if s else None
-
-
-@dataclass(frozen=True)
-class PublishedImage:
-    name: str
-    family: str
-    tags: tuple[str, ...]
-    spec: str
-    repository: str | None
-    digest: str | None
-    published_at: datetime | None
-    lock: ImageLock | None
-    packages: tuple[dict[str, str], ...]  # name, version, source, source_version, arch
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One open vulnerability of a published image, as one scan (or changelog) shows it."""
-
-    vuln: str
-    package: str  # the source package
-    severity: str
-    kev: bool
-    state: str  # the finding's state (affected, no-dsa, fixed-available, ...)
-    fixed_version: str | None
-    fix_in_archive: bool  # the archive offers a package that fixes it, now
-    via: str = "scan"  # scan | changelog
-
-
-@dataclass(frozen=True)
-class VulnRow:
-    image: str
-    vuln: str
-    package: str
-    severity: str
-    kev: bool
-    state: str
-    fixed_version: str | None
-    first_seen: datetime
-    fix_available_at: datetime | None
-    fixed_published_at: datetime | None
-    fixed_digest: str | None
-    last_seen: datetime
-    via: str
-
-    def to_json(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        for k in ("first_seen", "fix_available_at", "fixed_published_at", "last_seen"):
-            d[k] = _iso(d[k]) if d[k] else None
-        return d
-
-
-@dataclass(frozen=True)
-class RebuildRecord:
-    id: int
-    run_id: int
-    image: str
-    started_at: datetime
-    finished_at: datetime
-    outcome: str
-    reasons: list[str]
-    changes: list[dict[str, Any]]
-    old_digest: str | None
-    new_digest: str | None
-    tests: list[dict[str, Any]]
-    vulns_fixed: list[str]
-    verified: bool | None
-    error: str | None
-    lock_sha256: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["started_at"], d["finished_at"] = _iso(self.started_at), _iso(self.finished_at)
-        return d
 
 
 class StateDB:
@@ -184,7 +102,7 @@ class StateDB:
         self.close()
 
     def now(self) -> str:
-        return _iso(self.clock())
+        return iso(self.clock())
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -223,7 +141,7 @@ class StateDB:
             spec,
             repo,
             digest,
-            _time(at),
+            parse_time(at),
             ImageLock.from_json(json.loads(lock), f"state image {name}") if lock else None,
             tuple(json.loads(pkgs or "[]")),
         )
@@ -332,7 +250,7 @@ class StateDB:
                 (
                     run_id,
                     image,
-                    _iso(started_at),
+                    iso(started_at),
                     self.now(),
                     outcome,
                     json.dumps(list(reasons)),
@@ -449,7 +367,7 @@ class StateDB:
         return [
             VulnRow(
                 r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], datetime.fromisoformat(r[7]),
-                _time(r[8]), _time(r[9]), r[10], datetime.fromisoformat(r[11]), r[12],
+                parse_time(r[8]), parse_time(r[9]), r[10], datetime.fromisoformat(r[11]), r[12],
             )
             for r in rows
         ]  # fmt: skip
@@ -471,3 +389,6 @@ class StateDB:
                 "INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
                 (image, vuln, package, level, sink, self.now()),
             )
+
+
+__all__ = ["Observation", "PublishedImage", "RebuildRecord", "StateDB", "VulnRow"]
