@@ -215,3 +215,11 @@ def test_an_image_that_cannot_be_locked_does_not_stop_the_others(lab: Lab, tmp_p
     o = outcomes(run)
     assert code == 2 and o["alpha:1"]["outcome"] == "published" and o["broken:1"]["outcome"] == "failed"
     assert o["alpha:1"]["published"]["signed"] is False and o["alpha:1"]["published"]["verified"] is None
+
+
+def test_interval_mode_runs_again_and_prints_one_json_document_per_run(lab: Lab, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["watch", str(lab.specs["gamma"]), "--state", str(tmp_path / "s.sqlite"), "--dry-run",
+                            "--interval", "0.2s", "--max-runs", "2", "--json"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    docs = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert len(docs) == 2 and all(d["outcomes"][0]["outcome"] == "would-rebuild" for d in docs)

@@ -181,6 +181,9 @@ def rebuild(
             attestations=publishing.attestations(prov, new_scan.to_json()),
         )
         out.outcome = "published"
+        shutil.rmtree(
+            work, ignore_errors=True
+        )  # published: the staging copy is not needed (a failure keeps it)
         return _done(out, t0), result, new_scan
     except VerificationError as e:
         out.outcome, out.error = "verify-failed", e.diagnostics()
