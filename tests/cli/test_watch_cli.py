@@ -101,3 +101,11 @@ def test_patch_refuses_an_image_that_is_not_debian(tmp_path: Path, monkeypatch: 
     r = runner.invoke(app, ["patch", f"oci:{tmp_path}/rnd:1", "-o", f"oci:{tmp_path}/out:1"])
     assert r.exit_code == 2 and "no /etc/os-release" in r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_watch_checks_its_alert_options_before_running(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("known-exploited: never\n")
+    r = runner.invoke(app, ["watch", "python:3.13", "--once", "--policy", str(tmp_path / "p.yaml")])
+    assert r.exit_code == 2 and "known-exploited" in r.output
+    r = runner.invoke(app, ["watch", "python:3.13", "--once", "--webhook", "file:///etc/passwd"])
+    assert r.exit_code == 2 and "must be http:// or https://" in r.output
