@@ -79,6 +79,7 @@ class Peer:
             f"update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/lab.list -o Dir::Etc::sourceparts=- && "
             f"apt-get install -y -qq {' '.join(self.PACKAGES[name])} >/dev/null && rm -rf /var/lib/apt/lists/*\n"
             'ENTRYPOINT ["/usr/bin/hbrun"]\n'
+            "LABEL dev.hardbake.bench=watch\n"
         )
 
     def one(self, name: str) -> None:
@@ -97,6 +98,14 @@ class Peer:
              *flags, digest], env=self.env)  # fmt: skip
         run([str(self.cosign), "verify", "--key", str(self.work / "peer.pub"), "--insecure-ignore-tlog=true",
              *flags, ref], env=self.env)  # fmt: skip
+
+    def cleanup(self) -> None:
+        """Remove every image the peer built (all carry the bench label; children before parents)."""
+        for _ in range(len(self.PACKAGES) + 1):
+            ids = run(["docker", "images", "-a", "-q", "--filter", "label=dev.hardbake.bench=watch"]).split()
+            if not ids:
+                return
+            subprocess.run(["docker", "rmi", "-f", *sorted(set(ids))], capture_output=True)
 
     def rebuild(self, names: list[str]) -> float:
         t0 = time.monotonic()
@@ -177,6 +186,8 @@ def main() -> int:
             if peer:
                 results["catalog (hbrun -> 5 images)"]["peer"].append(peer.rebuild(list(Peer.PACKAGES)))
             print(f"run {i + 1}/{args.runs} done", file=sys.stderr)
+        if peer:
+            peer.cleanup()
     print(f"\nhardbake watch vs docker build + push + cosign sign/verify; {args.runs} runs, medians "
           f"({datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")  # fmt: skip
     print(f"{'change':32} {'hardbake':>10} {'peer':>10} {'ratio':>7}")
