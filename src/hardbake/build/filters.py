@@ -16,7 +16,7 @@ from hardbake.spec.model import Include
 _ALWAYS = ("usr/share/lintian/", "usr/share/bug/", "usr/share/doc-base/", "usr/share/menu/")
 
 
-def _dropped(path: str, include: Include) -> bool:
+def dropped_by_filters(path: str, include: Include) -> bool:
     if path.startswith(_ALWAYS):
         return True
     if path.startswith("usr/share/doc/"):
@@ -59,7 +59,7 @@ def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
         node = fs.tree.get(path)
         if node is None or node.kind == "dir" or node.package is None:
             continue
-        if _dropped(path, include) or excluded(path, exclude_globs):
+        if dropped_by_filters(path, include) or excluded(path, exclude_globs):
             del fs.tree[path]
             removed.append(path)
     # directories emptied by the filters go too (deepest first), except the doc dirs of
@@ -69,7 +69,7 @@ def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
         if node.kind != "dir" or node.package is None:
             continue
         if (
-            _dropped(path + "/x", include) or any(fnmatch.fnmatch("/" + path, g) for g in exclude_globs)
+            dropped_by_filters(path + "/x", include) or any(fnmatch.fnmatch("/" + path, g) for g in exclude_globs)
         ) and not any(p.startswith(path + "/") for p in fs.tree):
             del fs.tree[path]
     return removed

@@ -49,6 +49,9 @@ COMMANDS: dict[str, str] = {
     "sbom": "sbom",
     "scan": "scan",
     "vex": "vex",
+    "watch": "watch",
+    "sla": "sla",
+    "patch": "patch",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 _loaded: dict[str, dict[str, Any]] = {}
