@@ -69,7 +69,7 @@ def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
         if node.kind != "dir" or node.package is None:
             continue
         if (
-            dropped_by_filters(path + "/x", include) or any(fnmatch.fnmatch("/" + path, g) for g in exclude_globs)
+            dropped_by_filters(path + "/x", include) or excluded(path, exclude_globs)
         ) and not any(p.startswith(path + "/") for p in fs.tree):
             del fs.tree[path]
     return removed
