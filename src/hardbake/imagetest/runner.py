@@ -117,10 +117,21 @@ def _run_host(cmd: HostCommand | Probe, sub: Any, timeout: float) -> tuple[int, 
     return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
 
 
-def _probe(probe: Probe, port: int, deadline: float, sub: Any) -> tuple[bool, str]:
+def _exited(container: Any) -> int | None:
+    """The exit code if the container has stopped (a server that died will never answer)."""
+    container.reload()
+    if container.status in ("exited", "dead"):
+        return int(container.attrs["State"]["ExitCode"])
+    return None
+
+
+def _probe(probe: Probe, port: int, deadline: float, sub: Any, container: Any) -> tuple[bool, str]:
     target = probe.port or port
     last = "no answer"
     while time.monotonic() < deadline:
+        code = _exited(container)
+        if code is not None:
+            return False, f"probe failed: the container exited ({code}) before answering; last: {last}"
         try:
             if probe.kind == "command":
                 code, out = _run_host(probe, sub, max(1.0, min(10.0, deadline - time.monotonic())))
@@ -244,7 +255,7 @@ def run_step(run: TestRun, step: TestStep) -> StepResult:
             deadline = t0 + step.timeout
             code: int | None = None
             for probe in step.probes:
-                ok, detail = _probe(probe, port, deadline, sub)
+                ok, detail = _probe(probe, port, deadline, sub, container)
                 (notes if ok else problems).append(detail)
                 if not ok:
                     break
