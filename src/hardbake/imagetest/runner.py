@@ -265,11 +265,13 @@ def run_step(run: TestRun, step: TestStep) -> StepResult:
                 if not failed:
                     notes.append(f"{len(step.client)} client command(s) matched")
             if step.exit_code is None:
+                with contextlib.suppress(docker.errors.APIError):  # it may have exited already
+                    if step.stop == "graceful":
+                        container.stop(timeout=20)  # the image's stop signal, then SIGKILL
+                    else:
+                        container.kill()  # a server as PID 1 may ignore SIGTERM
                 if step.stop == "graceful":
-                    container.stop(timeout=20)  # the image's stop signal, then SIGKILL
                     code = int(container.wait(timeout=30)["StatusCode"])
-                else:
-                    container.kill()  # a server as PID 1 may ignore SIGTERM; nothing graceful to wait for
             else:
                 try:
                     code = int(container.wait(timeout=max(1.0, deadline - time.monotonic()))["StatusCode"])
