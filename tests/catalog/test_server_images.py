@@ -33,7 +33,7 @@ PROGRAMS = {
     "httpd": {"apache2", "httpd", "httpd-foreground"},
     "redis": {"redis-server", "redis-cli", "redis-check-rdb", "redis-check-aof"},
     "postgres": {"postgres", "psql", "pg_isready", "pg_dump", "pg_dumpall", "pg_restore", "pg_basebackup", "pg_controldata"},
-    "mariadb": {"mariadbd", "mysqld", "mariadb", "mysql"},
+    "mariadb": {"mariadbd", "mysqld", "mariadb", "mysql", "mariadb-admin", "mysqladmin", "mariadb-dump", "mysqldump"},
 }  # fmt: skip
 
 
