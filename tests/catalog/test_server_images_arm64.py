@@ -73,7 +73,9 @@ def test_an_arm64_server_answers_a_client_on_the_host(
     port = free_port()
     name = f"hardbake-arm64-redis-{secrets.token_hex(4)}"
     args = ["redis-server", "/etc/redis/redis.conf", "--port", str(port), "--bind", "127.0.0.1"]
-    p = docker("run", "-d", "--name", name, "--platform", "linux/arm64", "--network", "host", *HARDENED, ref, *args)
+    p = docker(
+        "run", "-d", "--name", name, "--platform", "linux/arm64", "--network", "host", *HARDENED, ref, *args
+    )
     assert p.returncode == 0, p.stderr
     try:
         cli = ["redis-cli", "-p", str(port)]
@@ -81,7 +83,9 @@ def test_an_arm64_server_answers_a_client_on_the_host(
         while subprocess.run([*cli, "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
             assert time.monotonic() < deadline, docker("logs", name).stderr
             time.sleep(0.5)
-        assert subprocess.run([*cli, "set", "k", "arm64"], capture_output=True, text=True).stdout.strip() == "OK"
+        assert (
+            subprocess.run([*cli, "set", "k", "arm64"], capture_output=True, text=True).stdout.strip() == "OK"
+        )
         assert subprocess.run([*cli, "get", "k"], capture_output=True, text=True).stdout.strip() == "arm64"
         info = subprocess.run([*cli, "info", "server"], capture_output=True, text=True).stdout
         assert "arch_bits:64" in info and "aarch64" in info

@@ -128,3 +128,18 @@ def test_a_step_in_another_variant_needs_that_image(docker_engine: Any, image: s
         run_all(docker_engine, image, spec(step), tmp_path)
     [r] = run_all(docker_engine, image, spec(step), tmp_path, variant_images={"dev": image})
     assert r.passed, r.detail
+
+
+def test_a_command_probe_waits_for_its_output(docker_engine: Any, image: str, tmp_path: Path) -> None:
+    """An answer that exits 0 but says "not yet" (redis-cli's LOADING) is not ready."""
+    curl = ["curl", "-s", "http://127.0.0.1:{port}/"]
+    ok = {**SERVER, "name": "ready", "probe": {"kind": "command", "args": curl, "body": "hbtest"}}
+    never = {
+        **SERVER,
+        "name": "never",
+        "timeout": 4,
+        "probe": {"kind": "command", "args": curl, "body": "PONG"},
+    }
+    r1, r2 = run_all(docker_engine, image, spec(ok, never), tmp_path)
+    assert r1.passed, r1.detail
+    assert not r2.passed and "probe failed" in r2.detail and "hbtest" in r2.detail

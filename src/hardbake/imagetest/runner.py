@@ -135,8 +135,9 @@ def _probe(probe: Probe, port: int, deadline: float, sub: Any, container: Any) -
         try:
             if probe.kind == "command":
                 code, out = _run_host(probe, sub, max(1.0, min(10.0, deadline - time.monotonic())))
-                if code == 0:
+                if code == 0 and (not probe.body or re.search(probe.body, out)):
                     return True, f"`{probe.args[0]}` answered"
+                # e.g. redis-cli exits 0 on "LOADING": the output says whether it is ready
                 last = f"`{probe.args[0]}` exit {code}: {out.strip()[-200:]}"
             elif probe.kind == "tcp":
                 with socket.create_connection(("127.0.0.1", target), timeout=1):

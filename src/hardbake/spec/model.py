@@ -168,7 +168,10 @@ class Probe(_Strict):
     )
     path: str = Field(default="/", description="Optional (http).")
     status: int = Field(default=200, description="Optional (http). Expected status.")
-    body: str | None = Field(default=None, description="Optional (http). Regex the body must match.")
+    body: str | None = Field(
+        default=None,
+        description="Optional (http, command). Regex the response body, or the command's output, must match.",
+    )
     args: list[str] = Field(
         default_factory=list,
         description="Required (command). A program on the test machine and its arguments ({port} replaced).",
