@@ -192,6 +192,7 @@ def assemble(
         allowed_programs=spec.allowed_programs,
         exemptions=spec.hardening.exemptions,
         runtime=runtime,
+        path_env=env["PATH"],
     )
     if runtime:
         harden.enforce(h, str(loaded.path))

@@ -51,10 +51,17 @@ class HardeningError(InputError):
     pass
 
 
-def _programs(fs: RootFS) -> list[tuple[str, str]]:
+def path_dirs(path_env: str | None) -> tuple[str, ...]:
+    """The directories a search of PATH looks in: the standard ones plus any the image's own PATH
+    adds (e.g. /usr/lib/postgresql/17/bin), so a spec cannot hide a program by extending PATH."""
+    extra = [d.strip("/") for d in (path_env or "").split(":") if d.startswith("/") and d.strip("/")]
+    return tuple(dict.fromkeys([*PATH_DIRS, *extra]))
+
+
+def _programs(fs: RootFS, dirs: tuple[str, ...] = PATH_DIRS) -> list[tuple[str, str]]:
     """(absolute path, program name) of every executable on PATH, through links inside the image."""
     out: dict[str, tuple[str, str]] = {}
-    for d in PATH_DIRS:
+    for d in dirs:
         real_dir = fs.resolve(d)
         if real_dir is None or real_dir.kind != "dir":
             continue
@@ -76,8 +83,9 @@ def check(
     allowed_programs: list[str] | None,
     exemptions: list[Exemption],
     runtime: bool,
+    path_env: str | None = None,
 ) -> Hardening:
-    progs = _programs(fs)
+    progs = _programs(fs, path_dirs(path_env))
     shells = [p for p, n in progs if n in SHELLS or n.startswith("busybox")]
     managers = [p for p, n in progs if n in PACKAGE_MANAGERS]
     setuid = ["/" + n.path for n in fs.tree.values() if n.kind in ("file", "hardlink") and n.mode & 0o6000]

@@ -117,6 +117,27 @@ def resolve_spec(ref: str) -> tuple[LoadedSpec, str, str]:
     return loaded, entry.tags[0], _source_label(loaded)
 
 
+def variant_twin(ref: str, variant: Variant) -> tuple[str, Variant | None]:
+    """What to build for the `variant` twin of a spec path or catalog name: the twin's own spec
+    when one exists (the catalog entry of the same family, version and distro, or `X-dev.yaml`
+    beside `X.yaml`), else `ref` itself built as that variant."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        stem = p.stem.removesuffix("-dev")
+        own = p.with_name(f"{stem}-dev{p.suffix}" if variant == Variant.dev else f"{stem}{p.suffix}")
+        return (str(own), None) if own.exists() else (ref, variant)
+    entry = catalog.find(ref)
+    for e in catalog.entries():
+        if (e.family, e.version, e.distro, e.variant) == (
+            entry.family,
+            entry.version,
+            entry.distro,
+            variant.value,
+        ):
+            return e.name, None
+    return ref, variant
+
+
 def as_variant(loaded: LoadedSpec, tag: str, variant: Variant) -> tuple[LoadedSpec, str]:
     """The `-dev` twin of a runtime spec (or back): a dev variant keeps every dependency,
     every program and runs as root, so drops, path filters and the allow-list go."""

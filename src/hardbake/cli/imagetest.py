@@ -21,6 +21,14 @@ def test_cmd(
     image: str | None = typer.Option(
         None, "--image", help="Test this image in the Docker engine instead of building NAME:TAG first."
     ),
+    dev_image: str | None = typer.Option(
+        None, "--dev-image", help="For steps that run the dev variant: use this image instead of building it."
+    ),
+    runtime_image: str | None = typer.Option(
+        None,
+        "--runtime-image",
+        help="For steps that run the runtime variant: use this image instead of building it.",
+    ),
     arch: str | None = typer.Option(
         None, "--arch", help="Build and test this architecture (qemu for foreign ones)."
     ),
@@ -35,10 +43,11 @@ def test_cmd(
 
     Exit 0 when every step passes, 1 when one fails, 3 when no Docker engine answers.
     """
-    from hardbake.build.pipeline import BuildOptions, build, resolve_spec
+    from hardbake.build.pipeline import BuildOptions, build, resolve_spec, variant_twin
     from hardbake.imagetest.runner import run_all
     from hardbake.oci import Platform
     from hardbake.oci.reference import DaemonRef, RegistryRef
+    from hardbake.spec.model import Variant
 
     chosen = pick_format(fmt, json_)
     loaded, tag, _ = resolve_spec(spec)
@@ -49,16 +58,35 @@ def test_cmd(
         engine.ping()
     except Exception as e:
         raise ToolMissing(f"no Docker engine answers ({e})", hint="start one (scripts/docker-up)") from e
+    given = {Variant.dev: dev_image, Variant.runtime: runtime_image}
+    others = {s.variant for s in loaded.spec.tests if s.variant not in (None, loaded.spec.variant)}
+    variant_images = {v.value: ref for v in others if v is not None and (ref := given[v])}
+    client = None
+    platform = Platform.from_debian(arch) if arch else None
+
+    def make(ref: str, name: str, variant: Variant | None) -> None:
+        nonlocal client
+        client = client or ao.make_client(mirror, security_mirror, None, None, offline)
+        opts = BuildOptions(
+            outputs=[DaemonRef(RegistryRef.parse(name))],
+            archs=[arch] if arch else None,
+            platform=platform,
+            variant=variant,
+        )
+        with err.status(f"building {name}"):
+            build(ref, client, opts)
+
     if image is None:
         image = f"hardbake/{loaded.spec.name}:{tag}"
-        client = ao.make_client(mirror, security_mirror, None, None, offline)
-        platform = Platform.from_debian(arch) if arch else None
-        opts = BuildOptions(
-            outputs=[DaemonRef(RegistryRef.parse(image))], archs=[arch] if arch else None, platform=platform
-        )
-        with err.status(f"building {image}"):
-            build(spec, client, opts)
-    results = run_all(engine, image, loaded.spec, loaded.path.parent)
+        make(spec, image, None)
+    for v in sorted({v for v in others if v is not None and v.value not in variant_images}):
+        ref, as_variant = variant_twin(spec, v)
+        _, twin_tag, _ = resolve_spec(ref)
+        if as_variant is not None:
+            twin_tag = twin_tag + "-dev" if v == Variant.dev else twin_tag.removesuffix("-dev")
+        variant_images[v.value] = f"hardbake/{loaded.spec.name}:{twin_tag}"
+        make(ref, variant_images[v.value], as_variant)
+    results = run_all(engine, image, loaded.spec, loaded.path.parent, variant_images=variant_images)
     failed = [r for r in results if not r.passed]
     if chosen == "json":
         emit(

@@ -103,8 +103,11 @@ def _packages(fs: Filesystem) -> list[str]:
 
 def facts(image: Image, ref: str, *, compressed: bool = True) -> ImageFacts:
     fs = Filesystem.scan(image)
+    config = image.config()
+    # the standard directories plus whatever the image's own PATH adds (postgres: its bin dir)
+    extra = [d.strip("/") for d in config.config.env_map().get("PATH", "").split(":") if d.strip("/")]
     programs: dict[str, str] = {}
-    for d in PATH_DIRS:
+    for d in dict.fromkeys([*PATH_DIRS, *extra]):
         real = _resolve(fs, d)
         if real is None:
             continue
@@ -126,7 +129,6 @@ def facts(image: Image, ref: str, *, compressed: bool = True) -> ImageFacts:
                 if line.startswith("PRETTY_NAME="):
                     os_release = line.split("=", 1)[1].strip('"')
             break
-    config = image.config()
     return ImageFacts(
         ref=ref,
         digest=str(image.digest()),

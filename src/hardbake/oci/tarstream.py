@@ -304,7 +304,11 @@ class _MemberStream(io.RawIOBase):
         return True
 
     def read(self, n: int | None = -1) -> bytes:
-        return self._reader.read(-1 if n is None else n)
+        if n is None or n < 0:
+            # everything that is left: the reader hands out what it has buffered, which from a
+            # pipe or an HTTP body (docker-daemon images) is less than the member
+            return self.readall()
+        return self._reader.read(n)
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")

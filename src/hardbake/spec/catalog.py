@@ -11,6 +11,7 @@ A bare family (`python`) means its newest version's runtime image.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,10 +57,20 @@ def _version_key(v: str | None) -> tuple[int, ...]:
 
 
 def entries(root: Path | None = None) -> list[CatalogEntry]:
-    """Every catalog image, sorted by family, version, distro, variant."""
+    """Every catalog image, sorted by family, version, distro, variant.
+
+    Parsing every spec takes seconds (position-tracking YAML), and one `hardbake test` looks
+    names up several times, so the result is kept per (file, mtime, size) set."""
     root = root or catalog_root()
+    files = sorted(root.glob("*/*/*.yaml"))
+    key = tuple((str(p), st.st_mtime_ns, st.st_size) for p in files for st in [p.stat()])
+    return list(_entries(root, key))
+
+
+@functools.lru_cache(maxsize=4)
+def _entries(root: Path, files: tuple[tuple[str, int, int], ...]) -> tuple[CatalogEntry, ...]:
     found: list[tuple[str, str | None, str, str, Path, tuple[str, ...]]] = []
-    for path in sorted(root.glob("*/*/*.yaml")):
+    for path in (Path(f[0]) for f in files):
         loaded = load(path)
         s = loaded.spec
         family = path.parent.parent.name
@@ -117,7 +128,7 @@ def entries(root: Path | None = None) -> list[CatalogEntry]:
                 for e in es
             ]
         final.extend(es)
-    return sorted(final, key=lambda e: (e.family, _version_key(e.version), e.distro, e.variant))
+    return tuple(sorted(final, key=lambda e: (e.family, _version_key(e.version), e.distro, e.variant)))
 
 
 def is_catalog_name(text: str) -> bool:

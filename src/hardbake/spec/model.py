@@ -156,7 +156,10 @@ class ByteCompile(_Strict):
 
 
 class Probe(_Strict):
-    kind: Literal["http", "tcp"] = Field(description="Required.")
+    """Waits until the server answers: an HTTP status, an open TCP port, or a client command on the
+    test machine that exits 0 (retried until the step's timeout)."""
+
+    kind: Literal["http", "tcp", "command"] = Field(description="Required. http | tcp | command.")
     port: int = Field(
         default=0,
         ge=0,
@@ -165,7 +168,32 @@ class Probe(_Strict):
     )
     path: str = Field(default="/", description="Optional (http).")
     status: int = Field(default=200, description="Optional (http). Expected status.")
-    body: str | None = Field(default=None, description="Optional (http). Regex the body must match.")
+    body: str | None = Field(
+        default=None,
+        description="Optional (http, command). Regex the response body, or the command's output, must match.",
+    )
+    args: list[str] = Field(
+        default_factory=list,
+        description="Required (command). A program on the test machine and its arguments ({port} replaced).",
+    )
+
+    @model_validator(mode="after")
+    def _command_args(self) -> Probe:
+        if (self.kind == "command") != bool(self.args):
+            raise ValueError("`args` is required for (and only for) a command probe")
+        return self
+
+
+class HostCommand(_Strict):
+    """A client run on the test machine while the step's server runs (e.g. psql, redis-cli)."""
+
+    args: list[str] = Field(min_length=1, description="Required. Program and arguments ({port} replaced).")
+    env: dict[str, str] = Field(default_factory=dict, description="Optional. Added to the environment.")
+    output: str | None = Field(default=None, description="Optional. Regex the combined output must match.")
+    exit_code: int = Field(
+        default=0, alias="exit-code", description="Optional. Expected exit code; default 0."
+    )
+    timeout: float = Field(default=30, gt=0, description="Optional. Seconds; default 30.")
 
 
 class TestStep(_Strict):
@@ -180,15 +208,32 @@ class TestStep(_Strict):
     tmpfs: list[str] = Field(default_factory=list, description="Optional. tmpfs mounts, e.g. /tmp.")
     volumes: list[str] = Field(
         default_factory=list,
-        description="Optional. HOST:CONTAINER[:ro] (HOST relative to the spec or a temp dir).",
+        description="Optional. SOURCE:CONTAINER[:ro]. SOURCE is a bare NAME (a Docker volume made for "
+        "this test run and shared by all its steps, removed afterwards: how data survives a restart), "
+        "an absolute host path, or a path relative to the spec.",
     )
     files: dict[str, str] = Field(
         default_factory=dict,
-        description="Optional. Files written into a temp dir mounted at /work (name -> content).",
+        description="Optional. name -> content ({port} replaced), mounted read-only: a plain name "
+        "under /work, an absolute path at exactly that path (e.g. a config file over the image's).",
     )
     network: Literal["none", "host"] = Field(default="none", description="Optional. Default none.")
-    probe: Probe | None = Field(
-        default=None, description="Optional. HTTP or TCP probe while the container runs."
+    variant: Variant | None = Field(
+        default=None,
+        description="Optional. Run this step in the runtime or dev variant of the image (default: the "
+        "image under test); `hardbake test` builds the other variant when a step asks for it.",
+    )
+    probe: Probe | list[Probe] | None = Field(
+        default=None, description="Optional. One or more probes that must pass while the container runs."
+    )
+    client: list[HostCommand] = Field(
+        default_factory=list,
+        description="Optional. Commands run on the test machine, in order, once the probes pass.",
+    )
+    stop: Literal["kill", "graceful"] = Field(
+        default="kill",
+        description="Optional (servers). kill (default) or graceful: the image's stop signal, as "
+        "`docker stop` sends it, so the server shuts down cleanly (e.g. flushes its data).",
     )
     exit_code: int | None = Field(
         default=0,
@@ -197,6 +242,12 @@ class TestStep(_Strict):
     )
     output: str | None = Field(default=None, description="Optional. Regex the combined output must match.")
     timeout: float = Field(default=60, gt=0, description="Optional. Seconds.")
+
+    @property
+    def probes(self) -> list[Probe]:
+        if self.probe is None:
+            return []
+        return self.probe if isinstance(self.probe, list) else [self.probe]
 
 
 class ImageSpec(_Strict):
