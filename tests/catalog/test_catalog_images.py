@@ -63,7 +63,9 @@ def test_python_image_is_reproducible_with_its_pyc(tmp_path: Path, monkeypatch: 
     for i, tz in enumerate(("UTC", "Pacific/Kiritimati")):
         monkeypatch.setenv("HARDBAKE_CACHE", str(tmp_path / f"cache-{i}"))
         monkeypatch.setenv("TZ", tz)
-        r = runner.invoke(app, ["build", "python:3.13", "--arch", "amd64", "--json", "-o", f"oci:{tmp_path}/p{i}:1"])
+        r = runner.invoke(
+            app, ["build", "python:3.13", "--arch", "amd64", "--json", "-o", f"oci:{tmp_path}/p{i}:1"]
+        )
         assert r.exit_code == 0, r.output
         digests.append(json.loads(r.stdout)["digest"])
     assert digests[0] == digests[1]

@@ -98,7 +98,9 @@ def compile_tree(fs: RootFS, bc: ByteCompile, arch: str, mtime: int) -> Compiled
     triplet = _TRIPLETS[arch]
     # the interpreter needs its loader, its libraries and the trees it compiles - nothing else
     needed = ("usr/lib/" + triplet + "/", "lib64/", "lib/", "etc/", *(t + "/" for t in targets))
-    nodes = [n for n in fs.nodes() if n.kind == "dir" or n.path in (loader, interp) or n.path.startswith(needed)]
+    nodes = [
+        n for n in fs.nodes() if n.kind == "dir" or n.path in (loader, interp) or n.path.startswith(needed)
+    ]
     key = _cache_key(fs, nodes, bc, arch, interp)
     cached = _cache_get(key)
     if cached is not None:

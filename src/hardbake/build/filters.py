@@ -68,8 +68,8 @@ def apply(fs: RootFS, include: Include, exclude_globs: list[str]) -> list[str]:
         node = fs.tree[path]
         if node.kind != "dir" or node.package is None:
             continue
-        if (
-            dropped_by_filters(path + "/x", include) or excluded(path, exclude_globs)
-        ) and not any(p.startswith(path + "/") for p in fs.tree):
+        if (dropped_by_filters(path + "/x", include) or excluded(path, exclude_globs)) and not any(
+            p.startswith(path + "/") for p in fs.tree
+        ):
             del fs.tree[path]
     return removed
