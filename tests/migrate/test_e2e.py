@@ -83,8 +83,10 @@ def engine_images(engine: Any) -> Any:
             except docker.errors.ImageNotFound:
                 try:
                     provide(name, engine)
-                except (KeyError, subprocess.CalledProcessError):
+                except KeyError:
                     missing.append(name)
+                except subprocess.CalledProcessError as exc:
+                    missing.append(f"{name} ({exc}: {(exc.stderr or '').strip()[-800:]})")
         if missing:
             pytest.fail(
                 "images missing from the local Docker engine: "

@@ -82,9 +82,14 @@ def standard_rootfs(
             cmd = ["mmdebstrap", f"--variant={variant}", "--quiet", *(f"--customize-hook={h}" for h in hooks)]
             if packages:
                 cmd.append(f"--include={','.join(packages)}")
-            subprocess.run(
-                [*cmd, suite, str(tmp), debian_mirror()], check=True, capture_output=True, timeout=1200
+            done = subprocess.run(
+                [*cmd, suite, str(tmp), debian_mirror()], capture_output=True, text=True, timeout=1200
             )
+            if done.returncode != 0:
+                tmp.unlink(missing_ok=True)
+                raise subprocess.CalledProcessError(
+                    done.returncode, cmd, done.stdout, done.stderr[-2000:]
+                )
             tmp.replace(rootfs)
     return rootfs
 
@@ -176,7 +181,8 @@ OFFICIAL_STANDINS = {
     "eclipse-temurin:17-jre": Standard("eclipse-temurin:17-jre", "bookworm", ("openjdk-17-jre-headless",)),
     "nginx:stable": Standard(
         "nginx:stable", "trixie", ("nginx",), ("nginx", "-g", "daemon off;"),
-        hooks=(f"echo '{_NGINX_SITE}' > \"$1\"/etc/nginx/sites-enabled/default",),
+        # sites-enabled/default is an absolute symlink: replace it, never write through it
+        hooks=(f"rm -f \"$1\"/etc/nginx/sites-enabled/default && echo '{_NGINX_SITE}' > \"$1\"/etc/nginx/sites-enabled/default",),
     ),
 }  # fmt: skip
 
