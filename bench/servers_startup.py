@@ -235,6 +235,9 @@ def start_to_ready(side: Side, ready: Callable[[int], bool], conf: Path, timeout
                 raise SystemExit(f"{side.image} never answered on {port}:\n{logs.stdout}{logs.stderr}")
             time.sleep(0.005)
     finally:
+        # a graceful stop (each image's STOPSIGNAL): a killed database would make the next start
+        # on the same volume pay for crash recovery, which the standard side never sees
+        subprocess.run(["docker", "stop", "-t", "30", name], capture_output=True)
         subprocess.run(["docker", "rm", "-f", "-v", name], capture_output=True)
 
 
