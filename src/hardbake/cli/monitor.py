@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
 
             raise InputError(str(e)) from e
         if webhook is not None:
-            from hardbake.runtime.webhook import check_url
+            from hardbake.webhook import check_url
 
             check_url(webhook)
         client = connect()

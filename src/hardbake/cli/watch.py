@@ -157,12 +157,14 @@ def watch(
 
     chosen = pick_format(fmt, json_flag)
     every = positive_duration(interval, what="--interval")
-    from hardbake.watch import alerts, sla
+    from hardbake.watch import sla
 
     if policy is not None:
         sla.Policy.load(policy)  # a bad policy file is an error now, not at the end of every run
     if webhook is not None:
-        alerts.check_webhook_url(webhook)
+        from hardbake.webhook import check_url
+
+        check_url(webhook)
     if dry_run and not once and max_runs is None:
         once = True  # a dry run answers one question: what would rebuild now
     selected = targets.select(names or [])

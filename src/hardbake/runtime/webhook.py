@@ -15,12 +15,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from hardbake import __version__
-from hardbake.errors import InputError
+from hardbake import webhook
 
 
 @dataclass
@@ -31,13 +29,6 @@ class DeliveryStats:
     dropped: int = 0  # queue full, or still queued when the flush time ran out
     attempts: int = 0
     last_error: str | None = None
-
-
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"webhook URL {url!r} must be http:// or https:// with a host")
-    return url
 
 
 class WebhookSender:
@@ -55,19 +46,14 @@ class WebhookSender:
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
-        self.url = check_url(url)
+        self.url = webhook.check_url(url)
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.timeout = timeout
         self.stats = DeliveryStats()
         self._queue: queue.Queue[Mapping[str, Any]] = queue.Queue(maxsize=queue_size)
-        self._client = httpx.Client(
-            timeout=timeout,
-            transport=transport,
-            headers={"User-Agent": f"hardbake/{__version__}", "Content-Type": "application/json"},
-            follow_redirects=False,
-        )
+        self._client = webhook.client(timeout, transport)
         self._clock = clock
         self._closing = threading.Event()
         self._deadline: float | None = None
@@ -125,19 +111,16 @@ class WebhookSender:
             if self._deadline is not None:
                 timeout = min(timeout, max(0.1, self._deadline - self._clock()))
             try:
-                resp = self._client.post(self.url, json=dict(payload), timeout=timeout)
-            except (httpx.HTTPError, RuntimeError) as e:  # RuntimeError: client closed under us
-                error, retry = f"{type(e).__name__}: {e}", True
-            else:
-                if resp.is_success:
-                    with self._lock:
-                        self.stats.delivered += 1
-                    return
-                error = f"HTTP {resp.status_code}"
-                retry = resp.status_code == 429 or resp.status_code >= 500
+                done = webhook.post(self._client, self.url, payload, timeout)
+            except RuntimeError as e:  # the client was closed under us
+                done = webhook.Attempt(False, f"RuntimeError: {e}", retry=True)
+            if done.delivered:
+                with self._lock:
+                    self.stats.delivered += 1
+                return
             with self._lock:
-                self.stats.last_error = error
-            if not retry or attempt == self.attempts or self._expired():
+                self.stats.last_error = done.error
+            if not done.retry or attempt == self.attempts or self._expired():
                 break
             delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
             if self._deadline is not None:

@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
-from hardbake import __version__
-from hardbake.errors import InputError
+from hardbake import webhook
 from hardbake.watch.duration import format_duration
 from hardbake.watch.sla import SlaItem
 from hardbake.watch.state import StateDB
@@ -101,13 +99,6 @@ class JsonLinesSink:
         return True
 
 
-def check_webhook_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"webhook URL {url!r} must be http:// or https:// with a host")
-    return url
-
-
 class WebhookSink:
     """POST each alert; `deadline` (seconds) bounds all attempts of one dispatch together."""
 
@@ -121,7 +112,7 @@ class WebhookSink:
         budget: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.url = check_webhook_url(url)
+        self.url = webhook.check_url(url)
         self.name: str | None = f"webhook:{url}"
         self.attempts = max(1, attempts)
         self.backoff = backoff
@@ -131,12 +122,7 @@ class WebhookSink:
         self.delivered = 0
         self.failed = 0
         self.last_error: str | None = None
-        self._client = httpx.Client(
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={"User-Agent": f"hardbake/{__version__}"},
-        )
+        self._client = webhook.client(timeout, transport)
 
     def close(self) -> None:
         self._client.close()
@@ -154,17 +140,12 @@ class WebhookSink:
             if left <= 0:
                 self.last_error = "time budget spent"
                 break
-            try:
-                r = self._client.post(self.url, json=alert.to_json(), timeout=min(self.timeout, left))
-            except httpx.HTTPError as e:
-                self.last_error, retry = f"{type(e).__name__}: {e}", True
-            else:
-                if r.is_success:
-                    self.delivered += 1
-                    return True
-                self.last_error = f"HTTP {r.status_code}"
-                retry = r.status_code == 429 or r.status_code >= 500
-            if not retry or attempt == self.attempts:
+            done = webhook.post(self._client, self.url, alert.to_json(), min(self.timeout, left))
+            if done.delivered:
+                self.delivered += 1
+                return True
+            self.last_error = done.error
+            if not done.retry or attempt == self.attempts:
                 break
             time.sleep(max(0.0, min(self.backoff * 2 ** (attempt - 1), self.deadline - time.monotonic())))
         self.failed += 1
