@@ -43,6 +43,7 @@ from hardbake.oci.errors import ImageError
 from hardbake.oci.image import Image, Layer, memo
 from hardbake.oci.layer import BlobLayer, compress_layer
 from hardbake.oci.manifest import Manifest
+from hardbake.oci.readstream import ReadStream
 from hardbake.oci.reference import RegistryRef
 from hardbake.oci.tarstream import TarReader
 
@@ -149,7 +150,7 @@ class _Member:
     size: int
 
 
-class _Slice(io.RawIOBase):
+class _Slice(ReadStream):
     """A member's bytes, read in place from the archive file."""
 
     def __init__(self, path: Path, member: _Member) -> None:
@@ -158,21 +159,12 @@ class _Slice(io.RawIOBase):
         self._f.seek(member.offset)
         self._left = member.size
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, n: int | None = -1) -> bytes:
         if n is None or n < 0 or n > self._left:
             n = self._left
         data = self._f.read(n) if n else b""
         self._left -= len(data)
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         self._f.close()

@@ -17,6 +17,7 @@ import zstandard
 
 from hardbake.oci.errors import DigestMismatch, ImageError
 from hardbake.oci.mediatype import Compression
+from hardbake.oci.readstream import ReadStream
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -31,7 +32,7 @@ def sniff(head: bytes) -> Compression:
     return "none"
 
 
-class _Guarded(io.RawIOBase):
+class _Guarded(ReadStream):
     """Turns decoder exceptions into ImageError naming `what`."""
 
     def __init__(self, inner: Any, raw: BinaryIO, kind: str, what: str) -> None:
@@ -41,9 +42,6 @@ class _Guarded(io.RawIOBase):
         self._kind = kind
         self._what = what
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, n: int | None = -1) -> bytes:
         try:
             data: bytes = self._inner.read(-1 if n is None else n)
@@ -52,12 +50,6 @@ class _Guarded(io.RawIOBase):
             raise
         except (OSError, EOFError, zlib.error, zstandard.ZstdError) as e:
             raise ImageError(f"{self._what}: corrupt {self._kind} data ({e})") from e
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         if not self.closed:

@@ -10,7 +10,6 @@ blob without noticing.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from hardbake.errors import InputError
 from hardbake.oci.errors import DigestMismatch
+from hardbake.oci.readstream import ReadStream
 
 _HEX64 = re.compile(r"[a-f0-9]{64}")
 _READ = 1 << 20
@@ -83,7 +83,7 @@ class Digest:
         return f"sha256:{self.hex}"
 
 
-class VerifyingReader(io.RawIOBase):
+class VerifyingReader(ReadStream):
     """A read-only stream over `raw` that checks digest and size when `raw` is exhausted.
 
     `what` names the blob in error messages ("layer 2 of oci:out:app"). A stream longer than
@@ -100,9 +100,6 @@ class VerifyingReader(io.RawIOBase):
         self._hash = hashlib.sha256()
         self._count = 0
         self.verified = False
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, n: int | None = -1) -> bytes:
         if n is None or n < 0:
@@ -124,12 +121,6 @@ class VerifyingReader(io.RawIOBase):
                 hint="the blob is corrupt or was tampered with; re-create or re-fetch it",
             )
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def drain(self) -> None:
         """Read to the end so the digest is checked even if the consumer stopped early."""

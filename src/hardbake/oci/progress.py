@@ -8,12 +8,12 @@ cross-repository mount). The CLI renders it; `Tally` counts it for reports and t
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 
 from hardbake.oci.descriptor import Descriptor
+from hardbake.oci.readstream import ReadStream
 
 Outcome = Literal["copied", "exists", "mounted"]
 OUTCOMES: tuple[Outcome, ...] = ("copied", "exists", "mounted")
@@ -58,7 +58,7 @@ class Tally(TransferProgress):
         return {**self.blobs, "bytesCopied": self.bytes_copied}
 
 
-class Observed(io.RawIOBase):
+class Observed(ReadStream):
     """A stream that reports how far it has been read (`advanced`) as it goes."""
 
     def __init__(self, raw: BinaryIO, desc: Descriptor, progress: TransferProgress) -> None:
@@ -66,21 +66,12 @@ class Observed(io.RawIOBase):
         self._raw, self._desc, self._progress = raw, desc, progress
         self._done = 0
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, n: int | None = -1) -> bytes:
         data = self._raw.read(-1 if n is None else n)
         if data:
             self._done += len(data)
             self._progress.advanced(self._desc, self._done)
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         if not self.closed:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from hardbake.oci.errors import ImageError
+from hardbake.oci.readstream import ReadStream
 from hardbake.oci.tarheader import BLOCK
 
 _BUF = 1 << 20
@@ -295,13 +296,10 @@ def _parse_pax(data: bytes, what: str, start: int) -> dict[str, str]:
     return out
 
 
-class _MemberStream(io.RawIOBase):
+class _MemberStream(ReadStream):
     def __init__(self, reader: TarReader) -> None:
         super().__init__()
         self._reader = reader
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, n: int | None = -1) -> bytes:
         if n is None or n < 0:
@@ -309,9 +307,3 @@ class _MemberStream(io.RawIOBase):
             # pipe or an HTTP body (docker-daemon images) is less than the member
             return self.readall()
         return self._reader.read(n)
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._reader.read(len(view))
-        view[: len(data)] = data
-        return len(data)

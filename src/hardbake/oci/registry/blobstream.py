@@ -15,14 +15,14 @@ its end without noticing.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
 from hardbake.errors import NetworkError, VerificationError
+from hardbake.oci.readstream import ReadStream
 from hardbake.oci.registry import digests
 from hardbake.oci.registry.errors import raise_for
 
@@ -33,7 +33,7 @@ _CHUNK = 1024 * 1024
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
-class BlobStream(io.RawIOBase):
+class BlobStream(ReadStream):
     """Read-only stream over one registry blob; close it to release the connection."""
 
     def __init__(
@@ -114,9 +114,6 @@ class BlobStream(io.RawIOBase):
                 self._client.transport.sleep(delay)
 
     # -- io.RawIOBase ---------------------------------------------------------------------
-    def readable(self) -> bool:
-        return True
-
     def read(self, n: int | None = -1) -> bytes:
         if n is None or n < 0:
             parts = []
@@ -137,12 +134,6 @@ class BlobStream(io.RawIOBase):
         if self._size is not None and self._pos > self._size:
             raise VerificationError(f"{self._what}: more than the {self._size} bytes expected")
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def _finish(self) -> None:
         self._eof = True
