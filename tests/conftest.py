@@ -11,6 +11,7 @@ import pytest
 from hardbake.testing.aptrepo import AptRepo, RepoSite, SigningKey, make_key, serve
 from hardbake.testing.engine import docker_client
 from hardbake.testing.registry import LocalRegistry, local_registry
+from hardbake.testing.standard import StandardImage, cache_root, standard_image
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +39,20 @@ def shared_data() -> Path:
     here = Path(__file__).resolve().parent.parent
     p = here.parent / "shared" / "data"
     assert p.is_dir(), f"{p} missing: the shared data directory must sit beside the project"
+    return p
+
+
+@pytest.fixture(scope="session")
+def std_python() -> StandardImage:
+    """mmdebstrap --variant=minbase --include=python3 bookworm, imported (cached per day)."""
+    return standard_image("bookworm", ("python3",))
+
+
+@pytest.fixture(scope="session")
+def debian_cache() -> Path:
+    """A package cache that outlives the session (per day): real .debs fetched once."""
+    p = cache_root() / "debian-cache"
+    p.mkdir(parents=True, exist_ok=True)
     return p
 
 

@@ -12,22 +12,10 @@ from hardbake.oci.blobs import BlobStore
 from hardbake.oci.layer import write_layers
 from hardbake.testing.distroless import Runtime, build_runtime
 from hardbake.testing.sbomimages import EPOCH, dist_info, entries, npm_package
-from hardbake.testing.standard import StandardImage, cache_root, standard_image
+from hardbake.testing.standard import StandardImage
 from hardbake.vuln.db import VulnDB
 
 VENV = "opt/venv/lib/python3.11/site-packages"
-
-
-@pytest.fixture(scope="session")
-def std_python() -> StandardImage:
-    return standard_image("bookworm", ("python3",))
-
-
-@pytest.fixture(scope="session")
-def debian_cache() -> Path:
-    p = cache_root() / "debian-cache"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 @pytest.fixture(scope="session")

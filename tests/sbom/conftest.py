@@ -1,4 +1,4 @@
-"""Fixtures of the SBOM tests: blob stores, the standard mmdebstrap image, saved images."""
+"""Fixtures of the SBOM tests: blob stores and saved images (the standard image and the package cache are in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from hardbake.oci import archive, layout
 from hardbake.oci.blobs import BlobStore
 from hardbake.oci.image import Image
-from hardbake.testing.standard import StandardImage, cache_root, standard_image
 
 
 @pytest.fixture()
@@ -34,17 +33,3 @@ def save(tmp_path: Path) -> Callable[..., str]:
         return f"docker-archive:{f}"
 
     return _save
-
-
-@pytest.fixture(scope="session")
-def std_python() -> StandardImage:
-    """mmdebstrap --variant=minbase --include=python3 bookworm, imported (cached per day)."""
-    return standard_image("bookworm", ("python3",))
-
-
-@pytest.fixture(scope="session")
-def debian_cache() -> Path:
-    """A package cache that outlives the session (per day): real .debs fetched once."""
-    p = cache_root() / "debian-cache"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
