@@ -18,7 +18,6 @@ import fcntl
 import os
 import re
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +30,7 @@ from hardbake.oci.digest import Digest
 from hardbake.oci.errors import ImageError
 from hardbake.oci.image import Image, ImageIndex, blobs_of, memo, walk
 from hardbake.oci.manifest import Index, Manifest
+from hardbake.oci.parallel import run_all
 from hardbake.oci.progress import Observed, TransferProgress
 
 _REF_NAME = re.compile(r"[A-Za-z0-9]+(?:[-._:@/+]+[A-Za-z0-9]+)*")
@@ -157,20 +157,12 @@ class Layout:
 
     def _put(self, obj: Image | ImageIndex, progress: TransferProgress, workers: int) -> Descriptor:
         """Every blob (`workers` at a time), then every manifest, children before their index."""
-        items = list(blobs_of(obj).values())
-        if workers > 1 and len(items) > 1:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hardbake-layout") as pool:
-                futures = [pool.submit(self._ingest, image, d, progress) for image, d in items]
-                try:
-                    for f in futures:
-                        f.result()
-                except BaseException:
-                    for f in futures:
-                        f.cancel()
-                    raise
-        else:
-            for image, d in items:
-                self._ingest(image, d, progress)
+        run_all(
+            lambda pair: self._ingest(*pair, progress),
+            list(blobs_of(obj).values()),
+            workers=workers,
+            name="hardbake-layout",
+        )
         for node in walk(obj):
             self.blobs.write_bytes(node.raw_manifest())
         return obj.descriptor()

@@ -15,7 +15,6 @@ import contextlib
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hardbake.errors import Error, InputError
@@ -23,6 +22,7 @@ from hardbake.oci.descriptor import Descriptor
 from hardbake.oci.digest import Digest
 from hardbake.oci.errors import DigestMismatch
 from hardbake.oci.image import Image, ImageIndex, blobs_of, walk
+from hardbake.oci.parallel import run_all
 from hardbake.oci.progress import TransferProgress
 from hardbake.oci.reference import RegistryRef
 from hardbake.oci.registry import RegistryClient
@@ -117,16 +117,12 @@ def write(
             hint="push by tag, or name the digest the image really has",
         )
     writer = _Writer(access.client(ref.registry), ref.repository, progress or TransferProgress(), tmp_dir)
-    blobs = list(blobs_of(obj).values())
-    with ThreadPoolExecutor(max_workers=access.workers, thread_name_prefix="hardbake-push") as pool:
-        futures = [pool.submit(writer.blob, image, desc) for image, desc in blobs]
-        try:
-            for f in futures:
-                f.result()
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    run_all(
+        lambda pair: writer.blob(*pair),
+        list(blobs_of(obj).values()),
+        workers=access.workers,
+        name="hardbake-push",
+    )
     for node in walk(obj):
         is_top = node.digest() == top.digest
         writer.manifest(node, ref.tag if is_top else None)
